@@ -1,0 +1,1 @@
+"""HTTP routes: health probes and the versioned API."""

@@ -1,0 +1,63 @@
+"""Liveness and readiness. Readiness asks every dependency the app factory registered, in parallel
+and each with a time limit, so one hung dependency cannot hang the probe."""
+
+import asyncio
+import time
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from ..readiness import ReadinessCheck
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class CheckResult(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    latency_ms: float
+    error: str | None = None
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "degraded", "unavailable"]
+    checks: dict[str, CheckResult]
+
+
+@router.get("/live")
+async def live() -> Liveness:
+    return Liveness()
+
+
+async def _run(check: ReadinessCheck, seconds: float) -> CheckResult:
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(seconds):
+            await check.probe()
+    except Exception as error:  # any failure of the probe means "not ready", whatever its type
+        latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        message = str(error) or type(error).__name__
+        status = "down" if check.critical else "degraded"
+        return CheckResult(status=status, latency_ms=latency_ms, error=message)
+    return CheckResult(status="ok", latency_ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+@router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
+async def ready(request: Request) -> JSONResponse:
+    checks: list[ReadinessCheck] = request.app.state.readiness_checks
+    seconds: float = request.app.state.settings.readiness_timeout_seconds
+    results = await asyncio.gather(*(_run(check, seconds) for check in checks))
+    by_name = {check.name: result for check, result in zip(checks, results, strict=True)}
+    if any(result.status == "down" for result in results):
+        overall, code = "unavailable", 503
+    elif any(result.status == "degraded" for result in results):
+        overall, code = "degraded", 200
+    else:
+        overall, code = "ok", 200
+    body = Readiness(status=overall, checks=by_name)
+    return JSONResponse(body.model_dump(mode="json"), status_code=code)
