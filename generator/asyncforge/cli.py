@@ -1,0 +1,102 @@
+"""The `asyncforge` command: Copier renders; this adds a flag per question and friendly errors."""
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from copier.errors import CopierAnswersInterrupt, CopierError
+
+from . import __version__
+from .project import GeneratorError, create
+from .template import questions
+
+app = typer.Typer(
+    help="Generate and maintain async FastAPI services from the asyncforge template.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+NameOpt = Annotated[
+    str | None, typer.Option("--name", help="project_name: lowercase, digits, dashes")
+]
+PackageOpt = Annotated[str | None, typer.Option("--package", help="package_name")]
+DescriptionOpt = Annotated[str | None, typer.Option("--description", help="description")]
+AuthorNameOpt = Annotated[str | None, typer.Option("--author-name", help="author_name")]
+AuthorEmailOpt = Annotated[str | None, typer.Option("--author-email", help="author_email")]
+OrmOpt = Annotated[str | None, typer.Option("--orm", help="orm: sqlalchemy or tortoise")]
+RedisOpt = Annotated[bool | None, typer.Option("--redis/--no-redis", help="redis")]
+TasksOpt = Annotated[str | None, typer.Option("--tasks", help="tasks: background_tasks or celery")]
+PrometheusOpt = Annotated[
+    bool | None, typer.Option("--prometheus/--no-prometheus", help="prometheus")
+]
+
+
+def _answers(**flags: Any) -> dict[str, Any]:
+    """Only the questions given on the command line; Copier asks or defaults the rest."""
+    return {name: value for name, value in flags.items() if value is not None}
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"asyncforge: {' '.join(message.split())}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+@app.command()
+def new(
+    destination: Annotated[Path, typer.Argument(help="Folder to create the service in")],
+    name: NameOpt = None,
+    package: PackageOpt = None,
+    description: DescriptionOpt = None,
+    author_name: AuthorNameOpt = None,
+    author_email: AuthorEmailOpt = None,
+    orm: OrmOpt = None,
+    redis: RedisOpt = None,
+    tasks: TasksOpt = None,
+    prometheus: PrometheusOpt = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Take the default for every unanswered question")
+    ] = False,
+    vcs_ref: Annotated[
+        str, typer.Option("--vcs-ref", help="Template git ref, e.g. a release tag")
+    ] = "HEAD",
+) -> None:
+    """Render a new service. Without a terminal, unanswered questions take their defaults."""
+    answers = _answers(
+        project_name=name,
+        package_name=package,
+        description=description,
+        author_name=author_name,
+        author_email=author_email,
+        orm=orm,
+        redis=redis,
+        tasks=tasks,
+        prometheus=prometheus,
+    )
+    interactive = sys.stdin.isatty() and not defaults
+    try:
+        create(destination, answers, defaults=not interactive, vcs_ref=vcs_ref)
+    except CopierAnswersInterrupt:
+        raise _fail("cancelled", 130) from None
+    except (ValueError, CopierError, GeneratorError, OSError) as error:
+        raise _fail(str(error)) from None
+
+
+@app.command()
+def options() -> None:
+    """List the template's questions, their values and defaults."""
+    for question in questions():
+        values = " | ".join(question.choices) if question.choices else question.type
+        default = question.default
+        if isinstance(default, str) and "{{" in default:
+            default = "computed from project_name"
+        typer.echo(f"{question.name:<14} {values:<28} default: {default}")
+        if question.help:
+            typer.echo(f"{'':<14} {question.help}")
+
+
+@app.command()
+def version() -> None:
+    """Print asyncforge's version."""
+    typer.echo(__version__)

@@ -1,0 +1,53 @@
+"""The real services the rendered projects' tests use, when they answer on loopback."""
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+from urllib.parse import urlsplit, urlunsplit
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ASYNCFORGE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def reachable(url: str, default_port: int, timeout: float = 1.0) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection(
+            (parts.hostname or "localhost", parts.port or default_port), timeout=timeout
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def _psql(url: str, sql: str) -> None:
+    subprocess.run(
+        ["psql", url, "--quiet", "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+def postgres_unavailable_reason() -> str | None:
+    """Why a fresh PostgreSQL database cannot be had here, or `None` when it can."""
+    if shutil.which("psql") is None:
+        return "psql is not installed"
+    if not reachable(POSTGRES_ADMIN_URL, 5432):
+        return f"PostgreSQL does not answer at {POSTGRES_ADMIN_URL}"
+    return None
+
+
+def create_postgres_database(prefix: str) -> str:
+    """A new, empty database; returns its URL. Callers drop it with `drop_postgres_database`."""
+    name = f"{prefix.replace('-', '_')}_{secrets.token_hex(4)}"[:63]
+    _psql(POSTGRES_ADMIN_URL, f'CREATE DATABASE "{name}"')
+    return urlunsplit(urlsplit(POSTGRES_ADMIN_URL)._replace(path=f"/{name}"))
+
+
+def drop_postgres_database(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    _psql(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
