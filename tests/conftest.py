@@ -6,6 +6,13 @@ from pathlib import Path
 import pytest
 
 from asyncforge import checks, services
+from asyncforge.checks import Combination
+
+ORM_COMBINATIONS = [Combination(orm=orm) for orm in checks.ORMS]
+
+
+def combination_id(combination: Combination) -> str:
+    return combination.id
 
 
 @pytest.fixture(scope="session")
@@ -15,18 +22,22 @@ def template() -> Path:
     return template_root()
 
 
-@pytest.fixture(scope="session")
-def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The default combination, rendered once for every test that only reads it."""
-    destination = tmp_path_factory.mktemp("default") / "my-service"
-    return checks.render(destination, checks.Combination().answers())
+@pytest.fixture(scope="session", params=ORM_COMBINATIONS, ids=combination_id)
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A rendered project, exactly as Copier wrote it (never installed into)."""
+    combination: Combination = request.param
+    destination = tmp_path_factory.mktemp(combination.id) / "my-service"
+    return checks.render(destination, combination.answers())
 
 
-@pytest.fixture(scope="session")
-def installed_default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Rendered apart from `default_project`, whose tree must stay exactly as Copier wrote it."""
-    destination = tmp_path_factory.mktemp("installed") / "my-service"
-    checks.render(destination, checks.Combination().answers())
+@pytest.fixture(scope="session", params=ORM_COMBINATIONS, ids=combination_id)
+def installed_project(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A rendered project with its own environment, made by `uv sync`."""
+    combination: Combination = request.param
+    destination = tmp_path_factory.mktemp(f"installed-{combination.id}") / "my-service"
+    checks.render(destination, combination.answers())
     phase = checks.install(destination)
     assert phase.ok, phase.tail()
     return destination
@@ -39,7 +50,7 @@ def postgres_database(request: pytest.FixtureRequest) -> Iterator[str]:
     reason = services.postgres_unavailable_reason()
     if reason is not None:
         pytest.skip(f"real PostgreSQL not used: {reason}")
-    url = services.create_postgres_database(f"asyncforge_{request.node.name}"[:40])
+    url = services.create_postgres_database("asyncforge_test")
     try:
         yield url
     finally:

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from asyncforge import checks
+from asyncforge import checks, services
 
 
 @pytest.mark.slow
-def test_default_project_passes_its_tests_on_sqlite(installed_default_project: Path) -> None:
-    phase = checks.run_suite(installed_default_project)
+def test_project_passes_its_tests_on_sqlite(installed_project: Path) -> None:
+    phase = checks.run_suite(installed_project)
 
     assert phase.ok, phase.tail()
     assert "embedded SQLite" in phase.output
@@ -17,10 +17,10 @@ def test_default_project_passes_its_tests_on_sqlite(installed_default_project: P
 
 
 @pytest.mark.slow
-def test_default_project_passes_its_tests_on_postgres(
-    installed_default_project: Path, postgres_database: str
+def test_project_passes_its_tests_on_postgres(
+    installed_project: Path, postgres_database: str
 ) -> None:
-    phase = checks.run_suite(installed_default_project, {"DATABASE_URL": postgres_database})
+    phase = checks.run_suite(installed_project, {"DATABASE_URL": postgres_database})
 
     assert phase.ok, phase.tail()
     assert "database: postgresql://" in phase.output
@@ -28,7 +28,27 @@ def test_default_project_passes_its_tests_on_postgres(
 
 
 @pytest.mark.slow
-def test_default_project_type_checks(installed_default_project: Path) -> None:
-    phase = checks.typecheck(installed_default_project)
+def test_contract_migration_command_builds_the_schema_on_postgres(
+    installed_project: Path, postgres_database: str
+) -> None:
+    """The interface's migration command, run by hand in the project directory."""
+    pyproject = (installed_project / "pyproject.toml").read_text()
+    command = (
+        ["aerich", "upgrade"] if "[tool.aerich]" in pyproject else ["alembic", "upgrade", "head"]
+    )
+    phase = checks.run_phase(
+        "migrate",
+        [[checks.uv_executable(), "run", "--frozen", *command]],
+        installed_project,
+        {"DATABASE_URL": postgres_database},
+    )
+
+    assert phase.ok, phase.tail()
+    assert services.table_names(postgres_database) >= {"items"}
+
+
+@pytest.mark.slow
+def test_project_type_checks(installed_project: Path) -> None:
+    phase = checks.typecheck(installed_project)
 
     assert phase.ok, phase.tail()

@@ -3,7 +3,9 @@
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,10 +19,10 @@ def rendered_files(project: Path) -> list[Path]:
     return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
 
 
-def test_no_jinja_leftovers_in_contents_or_names(default_project: Path) -> None:
+def test_no_jinja_leftovers_in_contents_or_names(project: Path) -> None:
     leftovers = [
-        str(path.relative_to(default_project))
-        for path in rendered_files(default_project)
+        str(path.relative_to(project))
+        for path in rendered_files(project)
         if JINJA_SYNTAX.search(path.read_text()) or JINJA_SYNTAX.search(str(path))
     ]
 
@@ -33,28 +35,80 @@ def test_jinja_syntax_pattern_tells_leftovers_from_python() -> None:
     assert not JINJA_SYNTAX.search('responses={503: {"model": Readiness}}')
 
 
-def test_no_empty_files(default_project: Path) -> None:
+def test_no_empty_files(project: Path) -> None:
     empty = [
-        str(path.relative_to(default_project))
-        for path in rendered_files(default_project)
+        str(path.relative_to(project))
+        for path in rendered_files(project)
         if not path.read_text().strip()
     ]
 
     assert empty == []
 
 
-def test_package_and_entry_point_follow_the_answers(default_project: Path) -> None:
-    package = default_project / "src" / "my_service"
+def answers_of(project: Path) -> dict[str, Any]:
+    answers: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return answers
+
+
+def dependency_names(project: Path) -> set[str]:
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    requirements = pyproject["project"]["dependencies"]
+    return {re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0] for requirement in requirements}
+
+
+ORM_TRACES = {
+    "sqlalchemy": {"dependencies": {"sqlalchemy", "alembic"}, "words": ("sqlalchemy", "alembic")},
+    "tortoise": {"dependencies": {"tortoise-orm", "aerich"}, "words": ("tortoise", "aerich")},
+}
+
+
+def test_app_factory_and_data_layer_follow_the_answers(project: Path) -> None:
+    package = project / "src" / "my_service"
 
     assert (package / "main.py").read_text().count("def create_app(") == 1
-    assert (package / "db" / "migrations" / "versions").is_dir()
-    assert (default_project / "alembic.ini").is_file()
+    assert (package / "db" / "models.py").is_file()
+    assert (package / "db" / "repository.py").is_file()
 
 
-def test_answers_file_records_every_question(default_project: Path) -> None:
-    answers = yaml.safe_load((default_project / ".copier-answers.yml").read_text())
+def test_dependencies_are_those_of_the_chosen_orm_only(project: Path) -> None:
+    orm = answers_of(project)["orm"]
+    other = next(name for name in ORM_TRACES if name != orm)
+    names = dependency_names(project)
 
-    assert answers["orm"] == "sqlalchemy"
+    assert ORM_TRACES[orm]["dependencies"] <= names
+    assert not ORM_TRACES[other]["dependencies"] & names
+    assert {"fastapi", "pydantic-settings", "asyncpg", "aiosqlite"} <= names
+
+
+def test_no_file_or_import_of_the_other_orm(project: Path) -> None:
+    orm = answers_of(project)["orm"]
+    other = next(name for name in ORM_TRACES if name != orm)
+    mentions = [
+        str(path.relative_to(project))
+        for path in rendered_files(project)
+        if any(
+            word in path.read_text().lower() or word in str(path).lower()
+            for word in ORM_TRACES[other]["words"]
+        )
+    ]
+
+    assert mentions == []
+
+
+def test_migration_tooling_matches_the_orm(project: Path) -> None:
+    migrations = project / "src" / "my_service" / "db" / "migrations"
+    if answers_of(project)["orm"] == "sqlalchemy":
+        assert (project / "alembic.ini").is_file()
+        assert list((migrations / "versions").glob("*.py"))
+    else:
+        assert "[tool.aerich]" in (project / "pyproject.toml").read_text()
+        assert list((migrations / "models").glob("0_*_init.py"))
+
+
+def test_answers_file_records_every_question(project: Path) -> None:
+    answers = answers_of(project)
+
+    assert answers["orm"] in ORM_TRACES
     assert answers["redis"] is False
     assert answers["tasks"] == "background_tasks"
     assert answers["prometheus"] is False
@@ -62,14 +116,14 @@ def test_answers_file_records_every_question(default_project: Path) -> None:
     assert Path(answers["_src_path"]).is_absolute()
 
 
-def test_ruff_check_and_format_pass(default_project: Path) -> None:
+def test_ruff_check_and_format_pass(project: Path) -> None:
     ruff = [sys.executable, "-m", "ruff"]
     checked = subprocess.run(
-        [*ruff, "check", "--no-cache", "."], cwd=default_project, capture_output=True, text=True
+        [*ruff, "check", "--no-cache", "."], cwd=project, capture_output=True, text=True
     )
     formatted = subprocess.run(
         [*ruff, "format", "--check", "--no-cache", "."],
-        cwd=default_project,
+        cwd=project,
         capture_output=True,
         text=True,
     )
@@ -78,28 +132,32 @@ def test_ruff_check_and_format_pass(default_project: Path) -> None:
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
 
 
-def test_compose_file_is_valid(default_project: Path) -> None:
+def test_compose_file_is_valid(project: Path) -> None:
     compose = Path(sys.executable).parent / "docker-compose"
     result = subprocess.run(
-        [str(compose), "config", "--quiet"], cwd=default_project, capture_output=True, text=True
+        [str(compose), "config", "--quiet"], cwd=project, capture_output=True, text=True
     )
 
     assert result.returncode == 0, result.stderr
 
 
-def test_compose_runs_the_api_after_migrating_postgres(default_project: Path) -> None:
+def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
     compose = Path(sys.executable).parent / "docker-compose"
     result = subprocess.run(
         [str(compose), "config", "--format", "json"],
-        cwd=default_project,
+        cwd=project,
         capture_output=True,
         text=True,
         check=True,
     )
     services = yaml.safe_load(result.stdout)["services"]
 
+    migrate_command = {
+        "sqlalchemy": ["alembic", "upgrade", "head"],
+        "tortoise": ["aerich", "upgrade"],
+    }
     assert set(services) == {"api", "migrate", "postgres"}
-    assert services["migrate"]["command"] == ["alembic", "upgrade", "head"]
+    assert services["migrate"]["command"] == migrate_command[answers_of(project)["orm"]]
     assert services["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["api"]["environment"]["DATABASE_URL"].startswith("postgresql://")
 

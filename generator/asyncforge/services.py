@@ -51,3 +51,20 @@ def create_postgres_database(prefix: str) -> str:
 def drop_postgres_database(url: str) -> None:
     name = urlsplit(url).path.lstrip("/")
     _psql(POSTGRES_ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def table_names(url: str) -> set[str]:
+    listed = subprocess.run(
+        [
+            "psql",
+            url,
+            "--no-psqlrc",
+            "-At",
+            "-c",
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return set(listed.stdout.split())
