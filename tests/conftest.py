@@ -4,11 +4,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from asyncforge import checks, services
 from asyncforge.checks import Combination
 
-ORM_COMBINATIONS = [Combination(orm=orm) for orm in checks.ORMS]
+COMBINATIONS = [Combination(orm=orm, redis=redis) for orm in checks.ORMS for redis in (False, True)]
 
 
 def combination_id(combination: Combination) -> str:
@@ -22,7 +23,7 @@ def template() -> Path:
     return template_root()
 
 
-@pytest.fixture(scope="session", params=ORM_COMBINATIONS, ids=combination_id)
+@pytest.fixture(scope="session", params=COMBINATIONS, ids=combination_id)
 def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A rendered project, exactly as Copier wrote it (never installed into)."""
     combination: Combination = request.param
@@ -30,7 +31,7 @@ def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     return checks.render(destination, combination.answers())
 
 
-@pytest.fixture(scope="session", params=ORM_COMBINATIONS, ids=combination_id)
+@pytest.fixture(scope="session", params=COMBINATIONS, ids=combination_id)
 def installed_project(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
@@ -41,6 +42,19 @@ def installed_project(
     phase = checks.install(destination)
     assert phase.ok, phase.tail()
     return destination
+
+
+@pytest.fixture
+def real_services(installed_project: Path, postgres_database: str) -> dict[str, str]:
+    """The environment that points a project's tests at the real services on loopback."""
+    environment = {"DATABASE_URL": postgres_database}
+    answers = yaml.safe_load((installed_project / ".copier-answers.yml").read_text())
+    if answers["redis"]:
+        url = services.redis_url(COMBINATIONS.index(Combination(answers["orm"], True)) + 1)
+        if url is None:
+            pytest.skip("real Redis not used: it does not answer on 127.0.0.1:6379")
+        environment["REDIS_URL"] = url
+    return environment
 
 
 @pytest.fixture

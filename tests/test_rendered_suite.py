@@ -17,14 +17,15 @@ def test_project_passes_its_tests_on_sqlite(installed_project: Path) -> None:
 
 
 @pytest.mark.slow
-def test_project_passes_its_tests_on_postgres(
-    installed_project: Path, postgres_database: str
+def test_project_passes_its_tests_on_the_real_services(
+    installed_project: Path, real_services: dict[str, str]
 ) -> None:
-    phase = checks.run_suite(installed_project, {"DATABASE_URL": postgres_database})
+    phase = checks.run_suite(installed_project, real_services)
 
     assert phase.ok, phase.tail()
     assert "database: postgresql://" in phase.output
-    assert "(from DATABASE_URL)" in phase.output
+    for variable in real_services:
+        assert f"(from {variable})" in phase.output
 
 
 @pytest.mark.slow

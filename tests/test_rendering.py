@@ -19,6 +19,11 @@ def rendered_files(project: Path) -> list[Path]:
     return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
 
 
+def code_files(project: Path) -> list[Path]:
+    """What a user reads and runs; the answers file names every option, on or off, by design."""
+    return [path for path in rendered_files(project) if path.name != ".copier-answers.yml"]
+
+
 def test_no_jinja_leftovers_in_contents_or_names(project: Path) -> None:
     leftovers = [
         str(path.relative_to(project))
@@ -85,14 +90,32 @@ def test_no_file_or_import_of_the_other_orm(project: Path) -> None:
     other = next(name for name in ORM_TRACES if name != orm)
     mentions = [
         str(path.relative_to(project))
-        for path in rendered_files(project)
+        for path in code_files(project)
         if any(
-            word in path.read_text().lower() or word in str(path).lower()
+            word in path.read_text().lower() or word in str(path.relative_to(project)).lower()
             for word in ORM_TRACES[other]["words"]
         )
     ]
 
     assert mentions == []
+
+
+def test_redis_appears_only_when_chosen(project: Path) -> None:
+    redis_on = answers_of(project)["redis"]
+    mentions = [
+        str(path.relative_to(project))
+        for path in code_files(project)
+        if "redis" in path.read_text().lower() or "redis" in str(path.relative_to(project)).lower()
+    ]
+    settings = (project / "src" / "my_service" / "settings.py").read_text()
+
+    assert ("redis" in dependency_names(project)) is redis_on
+    assert ("redis_url" in settings) is redis_on
+    assert ((project / "src" / "my_service" / "cache.py").is_file()) is redis_on
+    if redis_on:
+        assert {"compose.yaml", "pyproject.toml", ".env.example"} <= set(mentions)
+    else:
+        assert mentions == []
 
 
 def test_migration_tooling_matches_the_orm(project: Path) -> None:
@@ -109,7 +132,7 @@ def test_answers_file_records_every_question(project: Path) -> None:
     answers = answers_of(project)
 
     assert answers["orm"] in ORM_TRACES
-    assert answers["redis"] is False
+    assert isinstance(answers["redis"], bool)
     assert answers["tasks"] == "background_tasks"
     assert answers["prometheus"] is False
     assert answers["package_name"] == "my_service"
@@ -156,7 +179,10 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
         "sqlalchemy": ["alembic", "upgrade", "head"],
         "tortoise": ["aerich", "upgrade"],
     }
-    assert set(services) == {"api", "migrate", "postgres"}
+    expected = {"api", "migrate", "postgres"} | (
+        {"redis"} if answers_of(project)["redis"] else set()
+    )
+    assert set(services) == expected
     assert services["migrate"]["command"] == migrate_command[answers_of(project)["orm"]]
     assert services["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["api"]["environment"]["DATABASE_URL"].startswith("postgresql://")

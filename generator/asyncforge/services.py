@@ -68,3 +68,13 @@ def table_names(url: str) -> set[str]:
         text=True,
     )
     return set(listed.stdout.split())
+
+
+REDIS_HOST_URL = os.environ.get("ASYNCFORGE_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def redis_url(logical_db: int) -> str | None:
+    """A Redis URL on its own logical database (0-15), or `None` when Redis does not answer."""
+    if not reachable(REDIS_HOST_URL, 6379):
+        return None
+    return f"{REDIS_HOST_URL.rstrip('/')}/{logical_db % 16}"

@@ -2,6 +2,7 @@
 
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -11,6 +12,10 @@ class Backend:
     name: str
     url: str
     reason: str
+
+    @property
+    def embedded(self) -> bool:
+        return not self.reason.startswith("from ")
 
     def describe(self) -> str:
         return f"{self.name}: {_hide_password(self.url)} ({self.reason})"
@@ -35,12 +40,11 @@ def reachable(url: str, default_port: int, timeout: float = 1.0) -> bool:
 
 
 def choose(
-    name: str, variable: str, default_port: int, embedded_url: str, embedded: str
+    name: str, variable: str, default_port: int, embedded: str, start_embedded: Callable[[], str]
 ) -> Backend:
-    """The service named by `variable` when it is set and answers, else the embedded fallback."""
+    """The service named by `variable` when it is set and answers; else `start_embedded()`."""
     configured = os.environ.get(variable)
-    if not configured:
-        return Backend(name, embedded_url, f"{embedded}; {variable} is not set")
-    if configured.startswith("sqlite") or reachable(configured, default_port):
+    if configured and (configured.startswith("sqlite") or reachable(configured, default_port)):
         return Backend(name, configured, f"from {variable}")
-    return Backend(name, embedded_url, f"{embedded}; {variable} did not answer")
+    why = "did not answer" if configured else "is not set"
+    return Backend(name, start_embedded(), f"{embedded}; {variable} {why}")
