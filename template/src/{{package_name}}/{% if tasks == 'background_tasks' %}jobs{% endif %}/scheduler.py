@@ -29,7 +29,7 @@ class ItemJobs:
         self._background_tasks.add_task(_process_logged, self._store, item_id)
 
 
-def get_item_jobs(background_tasks: BackgroundTasks, database: DatabaseDep) -> ItemJobs:
+async def get_item_jobs(background_tasks: BackgroundTasks, database: DatabaseDep) -> ItemJobs:
     return ItemJobs(background_tasks, database)
 
 
