@@ -9,7 +9,12 @@ import yaml
 from asyncforge import checks, services
 from asyncforge.checks import Combination
 
-COMBINATIONS = [Combination(orm=orm, redis=redis) for orm in checks.ORMS for redis in (False, True)]
+COMBINATIONS = [
+    Combination(orm=orm, redis=redis, tasks=tasks)
+    for orm in checks.ORMS
+    for redis in (False, True)
+    for tasks in checks.TASKS
+]
 
 
 def combination_id(combination: Combination) -> str:
@@ -49,11 +54,17 @@ def real_services(installed_project: Path, postgres_database: str) -> dict[str, 
     """The environment that points a project's tests at the real services on loopback."""
     environment = {"DATABASE_URL": postgres_database}
     answers = yaml.safe_load((installed_project / ".copier-answers.yml").read_text())
-    if answers["redis"]:
-        url = services.redis_url(COMBINATIONS.index(Combination(answers["orm"], True)) + 1)
+    combination = Combination(answers["orm"], answers["redis"], answers["tasks"])
+    if combination.redis:
+        url = services.redis_url(COMBINATIONS.index(combination) + 1)
         if url is None:
             pytest.skip("real Redis not used: it does not answer on 127.0.0.1:6379")
         environment["REDIS_URL"] = url
+    if combination.tasks == "celery":
+        broker = environment["REDIS_URL"] if combination.redis else services.rabbitmq_url()
+        if broker is None:
+            pytest.skip("real RabbitMQ not used: it does not answer on 127.0.0.1:5672")
+        environment["CELERY_BROKER_URL"] = broker
     return environment
 
 

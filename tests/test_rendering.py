@@ -118,6 +118,26 @@ def test_redis_appears_only_when_chosen(project: Path) -> None:
         assert mentions == []
 
 
+def test_celery_appears_only_when_chosen(project: Path) -> None:
+    answers = answers_of(project)
+    celery_on = answers["tasks"] == "celery"
+    mentions = [
+        str(path.relative_to(project))
+        for path in code_files(project)
+        if "celery" in path.read_text().lower()
+    ]
+    jobs = project / "src" / "my_service" / "jobs"
+
+    assert ("celery" in dependency_names(project)) is celery_on
+    assert (jobs / "worker.py").is_file() is celery_on
+    assert (jobs / "tasks.py").is_file() is celery_on
+    if celery_on:
+        assert {"compose.yaml", "pyproject.toml", "README.md", ".env.example"} <= set(mentions)
+    else:
+        assert mentions == []
+        assert "BackgroundTasks" in (jobs / "scheduler.py").read_text()
+
+
 def test_migration_tooling_matches_the_orm(project: Path) -> None:
     migrations = project / "src" / "my_service" / "db" / "migrations"
     if answers_of(project)["orm"] == "sqlalchemy":
@@ -133,7 +153,7 @@ def test_answers_file_records_every_question(project: Path) -> None:
 
     assert answers["orm"] in ORM_TRACES
     assert isinstance(answers["redis"], bool)
-    assert answers["tasks"] == "background_tasks"
+    assert answers["tasks"] in checks.TASKS
     assert answers["prometheus"] is False
     assert answers["package_name"] == "my_service"
     assert Path(answers["_src_path"]).is_absolute()
@@ -179,10 +199,17 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
         "sqlalchemy": ["alembic", "upgrade", "head"],
         "tortoise": ["aerich", "upgrade"],
     }
-    expected = {"api", "migrate", "postgres"} | (
-        {"redis"} if answers_of(project)["redis"] else set()
-    )
+    answers = answers_of(project)
+    celery = answers["tasks"] == "celery"
+    expected = {"api", "migrate", "postgres"}
+    expected |= {"redis"} if answers["redis"] else set()
+    expected |= {"worker"} if celery else set()
+    expected |= {"rabbitmq"} if celery and not answers["redis"] else set()
     assert set(services) == expected
+    if celery:
+        broker = services["worker"]["environment"].get("CELERY_BROKER_URL", "")
+        assert broker.startswith("amqp://") is (not answers["redis"])
+        assert services["worker"]["command"][:3] == ["celery", "-A", "my_service.jobs.worker"]
     assert services["migrate"]["command"] == migrate_command[answers_of(project)["orm"]]
     assert services["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["api"]["environment"]["DATABASE_URL"].startswith("postgresql://")

@@ -78,3 +78,10 @@ def redis_url(logical_db: int) -> str | None:
     if not reachable(REDIS_HOST_URL, 6379):
         return None
     return f"{REDIS_HOST_URL.rstrip('/')}/{logical_db % 16}"
+
+
+RABBITMQ_URL = os.environ.get("ASYNCFORGE_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def rabbitmq_url() -> str | None:
+    return RABBITMQ_URL if reachable(RABBITMQ_URL, 5672) else None

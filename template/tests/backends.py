@@ -13,10 +13,6 @@ class Backend:
     url: str
     reason: str
 
-    @property
-    def embedded(self) -> bool:
-        return not self.reason.startswith("from ")
-
     def describe(self) -> str:
         return f"{self.name}: {_hide_password(self.url)} ({self.reason})"
 

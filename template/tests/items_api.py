@@ -2,9 +2,13 @@
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from httpx import AsyncClient
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 
 API = "/api/v1/items"
 
@@ -30,3 +34,13 @@ async def wait_until_processed(client: AsyncClient, item_id: int, seconds: float
             if processed_at is not None:
                 return processed_at
             await asyncio.sleep(0.05)
+
+
+@asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """A client for `app` with its lifespan running, for tests that need their own settings."""
+    async with (
+        LifespanManager(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        yield client

@@ -21,6 +21,7 @@ async def test_create_returns_the_stored_item(client: AsyncClient) -> None:
     assert body["description"] == "blue"
     assert body["price"] == 12.5
     assert body["created_at"].endswith(("Z", "+00:00"))
+    assert body["processing"] == "queued"
 
 
 async def test_read_after_write_sees_the_new_item(client: AsyncClient) -> None:

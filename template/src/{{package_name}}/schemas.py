@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -71,6 +71,19 @@ class ItemRead(BaseModel):
     price: Price
     created_at: datetime
     processed_at: datetime | None
+
+
+Processing = Literal["queued", "pending"]
+"""`pending`: the job could not be queued (broker down); `POST .../process` queues it again."""
+
+
+class ItemCreated(ItemRead):
+    processing: Processing
+
+
+class ProcessingStatus(BaseModel):
+    id: int
+    processing: Processing
 
 
 class ItemPage(BaseModel):
