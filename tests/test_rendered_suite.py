@@ -1,4 +1,5 @@
-"""A rendered project installs into its own environment and passes its own tests."""
+"""Each ORM's default project passes its own tests on the embedded defaults, and the interface's
+migration command builds the schema on a real PostgreSQL database."""
 
 from pathlib import Path
 
@@ -12,27 +13,15 @@ def test_project_passes_its_tests_on_sqlite(installed_project: Path) -> None:
     phase = checks.run_suite(installed_project)
 
     assert phase.ok, phase.tail()
-    assert "embedded SQLite" in phase.output
+    assert "(embedded SQLite; DATABASE_URL is not set)" in phase.output
     assert " passed" in phase.output
-
-
-@pytest.mark.slow
-def test_project_passes_its_tests_on_the_real_services(
-    installed_project: Path, real_services: dict[str, str]
-) -> None:
-    phase = checks.run_suite(installed_project, real_services)
-
-    assert phase.ok, phase.tail()
-    assert "database: postgresql://" in phase.output
-    for variable in real_services:
-        assert f"(from {variable})" in phase.output
 
 
 @pytest.mark.slow
 def test_contract_migration_command_builds_the_schema_on_postgres(
     installed_project: Path, postgres_database: str
 ) -> None:
-    """The interface's migration command, run by hand in the project directory."""
+    """`uv run alembic upgrade head` / `uv run aerich upgrade`, run by hand in the project."""
     pyproject = (installed_project / "pyproject.toml").read_text()
     command = (
         ["aerich", "upgrade"] if "[tool.aerich]" in pyproject else ["alembic", "upgrade", "head"]
@@ -46,10 +35,3 @@ def test_contract_migration_command_builds_the_schema_on_postgres(
 
     assert phase.ok, phase.tail()
     assert services.table_names(postgres_database) >= {"items"}
-
-
-@pytest.mark.slow
-def test_project_type_checks(installed_project: Path) -> None:
-    phase = checks.typecheck(installed_project)
-
-    assert phase.ok, phase.tail()

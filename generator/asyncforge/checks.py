@@ -3,6 +3,7 @@ run the rendered project's own tests. The generator's tests and `asyncforge matr
 
 import itertools
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -15,6 +16,7 @@ from typing import Any
 from copier import run_copy
 from copier.errors import DirtyLocalWarning
 
+from . import services
 from .template import template_root
 
 ORMS = ("sqlalchemy", "tortoise")
@@ -57,6 +59,9 @@ ALL_COMBINATIONS = tuple(
 )
 
 
+PHASES = ("render", "install", "lint", "typecheck", "test")
+
+
 @dataclass
 class Phase:
     name: str
@@ -66,6 +71,34 @@ class Phase:
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.output.strip().splitlines()[-lines:])
+
+
+@dataclass
+class CombinationResult:
+    combination: Combination
+    project: Path
+    phases: list[Phase] = field(default_factory=list)
+    fallbacks: list[str] = field(default_factory=list)
+    """Services that were not reachable, whose embedded fallback the project's tests used."""
+
+    @property
+    def ok(self) -> bool:
+        return all(phase.ok for phase in self.phases) and len(self.phases) == len(PHASES)
+
+    def phase(self, name: str) -> Phase | None:
+        return next((phase for phase in self.phases if phase.name == name), None)
+
+    def test_counts(self) -> str:
+        """pytest's closing counts, e.g. `56 passed`, or `` when the tests did not run."""
+        test = self.phase("test")
+        found = re.findall(r"(\d+ (?:passed|failed|errors?|skipped))", test.output) if test else []
+        return ", ".join(found)
+
+    def failure(self) -> str:
+        failed = next((phase for phase in self.phases if not phase.ok), None)
+        if failed is None:
+            return ""
+        return f"{self.combination.id}: {failed.name} failed\n{failed.tail()}"
 
 
 def render(destination: Path, answers: Mapping[str, Any], *, template: Path | None = None) -> Path:
@@ -156,3 +189,57 @@ def typecheck(project: Path) -> Phase:
 def run_suite(project: Path, env: Mapping[str, str] | None = None) -> Phase:
     command = [uv_executable(), "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider"]
     return run_phase("test", [command], project, env)
+
+
+def check_combination(
+    combination: Combination, workdir: Path, *, slot: int = 0, template: Path | None = None
+) -> CombinationResult:
+    """Render, install, lint, type-check and test one combination, stopping at the first phase
+    that fails. The tests use the real services that answer on loopback."""
+    project = workdir / combination.id
+    result = CombinationResult(combination, project)
+    started = time.perf_counter()
+    try:
+        render(project, combination.answers(), template=template)
+    except Exception as error:  # a template that does not render is a result, not a crash
+        result.phases.append(Phase("render", False, time.perf_counter() - started, str(error)))
+        return result
+    result.phases.append(Phase("render", True, time.perf_counter() - started))
+    for step in (install, lint, typecheck):
+        result.phases.append(step(project))
+        if not result.phases[-1].ok:
+            return result
+    with services.real_services(
+        combination.id,
+        redis=combination.redis,
+        celery=combination.tasks == "celery",
+        slot=slot,
+    ) as (environment, missing):
+        result.fallbacks = missing
+        result.phases.append(run_suite(project, environment))
+    return result
+
+
+_BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
+_CHOICES: dict[str, tuple[str, ...]] = {"orm": ORMS, "tasks": TASKS}
+
+
+def select(only: str | None) -> list[Combination]:
+    """The combinations matching `orm=tortoise,redis=true` (every one when `only` is empty)."""
+    wanted: dict[str, Any] = {}
+    for condition in filter(None, (part.strip() for part in (only or "").split(","))):
+        option, _, raw = condition.partition("=")
+        option, raw = option.strip(), raw.strip().lower()
+        if option in _CHOICES:
+            if raw not in _CHOICES[option]:
+                raise ValueError(
+                    f"{option} must be one of {', '.join(_CHOICES[option])}, not {raw!r}"
+                )
+            wanted[option] = raw
+        elif option in ("redis", "prometheus"):
+            if raw not in _BOOLEANS:
+                raise ValueError(f"{option} must be true or false, not {raw!r}")
+            wanted[option] = _BOOLEANS[raw]
+        else:
+            raise ValueError(f"unknown option {option!r}; use orm, redis, tasks or prometheus")
+    return [c for c in ALL_COMBINATIONS if all(getattr(c, k) == v for k, v in wanted.items())]

@@ -1,13 +1,19 @@
 """The `asyncforge` command: Copier renders; this adds a flag per question and friendly errors."""
 
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from copier.errors import CopierAnswersInterrupt, CopierError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from . import __version__
+from .checks import PHASES, CombinationResult, check_combination, select
 from .project import GeneratorError, create
 from .template import questions
 
@@ -94,6 +100,67 @@ def options() -> None:
         typer.echo(f"{question.name:<14} {values:<28} default: {default}")
         if question.help:
             typer.echo(f"{'':<14} {question.help}")
+
+
+def _results_table(results: list[CombinationResult]) -> Table:
+    table = Table("combination", *PHASES, "tests", title="asyncforge matrix")
+    for result in results:
+        cells = []
+        for name in PHASES:
+            phase = result.phase(name)
+            if phase is None:
+                cells.append("[dim]-[/dim]")
+            else:
+                mark = "[green]ok[/green]" if phase.ok else "[red]FAIL[/red]"
+                cells.append(f"{mark} {phase.seconds:.1f}s")
+        table.add_row(result.combination.id, *cells, result.test_counts())
+    return table
+
+
+@app.command()
+def matrix(
+    only: Annotated[
+        str | None,
+        typer.Option("--only", help="Filter, e.g. orm=tortoise,redis=true"),
+    ] = None,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Leave the rendered projects for inspection")
+    ] = False,
+) -> None:
+    """Render, install, lint, type-check and test every combination of options (or --only some);
+    the same checks the generator's own tests run. Exits 1 when any fails."""
+    try:
+        combinations = select(only)
+    except ValueError as error:
+        raise _fail(f"--only: {error}", 2) from None
+    if not combinations:
+        raise _fail("--only matches no combination", 2)
+    console = Console()
+    workdir = Path(tempfile.mkdtemp(prefix="asyncforge-matrix-"))
+    results: list[CombinationResult] = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as progress:  # fmt: skip
+        bar = progress.add_task("matrix", total=len(combinations))
+        for slot, combination in enumerate(combinations, start=1):
+            progress.update(bar, description=combination.id)
+            results.append(check_combination(combination, workdir, slot=slot))
+            progress.advance(bar)
+    console.print(_results_table(results))
+    for result in results:
+        for fallback in result.fallbacks:
+            console.print(f"[yellow]{result.combination.id}: not real: {fallback}[/yellow]")
+        if not result.ok:
+            console.print(f"[red]{result.failure()}[/red]", markup=False, highlight=False)
+    if keep:
+        console.print(f"rendered projects kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    failed = [result.combination.id for result in results if not result.ok]
+    if failed:
+        raise _fail(f"{len(failed)} of {len(results)} combinations failed: {', '.join(failed)}")
+    console.print(f"all {len(results)} combinations passed")
 
 
 @app.command()

@@ -5,11 +5,15 @@ import secrets
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ASYNCFORGE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+REDIS_HOST_URL = os.environ.get("ASYNCFORGE_REDIS_URL", "redis://127.0.0.1:6379")
+RABBITMQ_URL = os.environ.get("ASYNCFORGE_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
 def reachable(url: str, default_port: int, timeout: float = 1.0) -> bool:
@@ -23,13 +27,14 @@ def reachable(url: str, default_port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-def _psql(url: str, sql: str) -> None:
-    subprocess.run(
-        ["psql", url, "--quiet", "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-c", sql],
+def _psql(url: str, sql: str) -> str:
+    completed = subprocess.run(
+        ["psql", url, "--quiet", "--no-psqlrc", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
         check=True,
         capture_output=True,
         text=True,
     )
+    return completed.stdout
 
 
 def postgres_unavailable_reason() -> str | None:
@@ -54,23 +59,8 @@ def drop_postgres_database(url: str) -> None:
 
 
 def table_names(url: str) -> set[str]:
-    listed = subprocess.run(
-        [
-            "psql",
-            url,
-            "--no-psqlrc",
-            "-At",
-            "-c",
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return set(listed.stdout.split())
-
-
-REDIS_HOST_URL = os.environ.get("ASYNCFORGE_REDIS_URL", "redis://127.0.0.1:6379")
+    listed = _psql(url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    return set(listed.split())
 
 
 def redis_url(logical_db: int) -> str | None:
@@ -80,8 +70,38 @@ def redis_url(logical_db: int) -> str | None:
     return f"{REDIS_HOST_URL.rstrip('/')}/{logical_db % 16}"
 
 
-RABBITMQ_URL = os.environ.get("ASYNCFORGE_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
-
-
 def rabbitmq_url() -> str | None:
     return RABBITMQ_URL if reachable(RABBITMQ_URL, 5672) else None
+
+
+@contextmanager
+def real_services(
+    name: str, *, redis: bool, celery: bool, slot: int
+) -> Iterator[tuple[dict[str, str], list[str]]]:
+    """The environment pointing a project's tests at the real services (a fresh PostgreSQL
+    database, Redis logical database `slot`, the broker), and a note for each one that is not
+    reachable, whose embedded fallback the project's tests then use."""
+    environment: dict[str, str] = {}
+    missing: list[str] = []
+    database = None
+    if (reason := postgres_unavailable_reason()) is None:
+        database = create_postgres_database(f"af_{name}")
+        environment["DATABASE_URL"] = database
+    else:
+        missing.append(f"database: {reason}")
+    if redis:
+        if (url := redis_url(slot)) is not None:
+            environment["REDIS_URL"] = url
+        else:
+            missing.append(f"redis: nothing answers at {REDIS_HOST_URL}")
+    if celery:
+        broker = environment.get("REDIS_URL") if redis else rabbitmq_url()
+        if broker is not None:
+            environment["CELERY_BROKER_URL"] = broker
+        else:
+            missing.append("broker: " + ("no Redis" if redis else f"nothing at {RABBITMQ_URL}"))
+    try:
+        yield environment, missing
+    finally:
+        if database is not None:
+            drop_postgres_database(database)

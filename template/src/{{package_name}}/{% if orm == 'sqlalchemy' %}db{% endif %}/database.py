@@ -51,7 +51,7 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.url = async_url(settings.database_url)
         self.is_embedded = self.url.get_backend_name() == "sqlite"
-        self._engine = create_async_engine(
+        self.engine = create_async_engine(
             self.url,
             echo=settings.database_echo,
             pool_size=settings.database_pool_size,
@@ -59,9 +59,9 @@ class Database:
             connect_args={"timeout": settings.database_timeout_seconds},
         )
         if self.is_embedded:
-            event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
-        self._read_engine = self._engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
 
     async def connect(self) -> None:
@@ -71,10 +71,10 @@ class Database:
             await self.migrate()
 
     async def disconnect(self) -> None:
-        await self._engine.dispose()
+        await self.engine.dispose()
 
     async def migrate(self) -> None:
-        async with self._engine.begin() as connection:
+        async with self.engine.begin() as connection:
             await connection.run_sync(_upgrade_to_head)
 
     async def ping(self) -> None:
