@@ -118,6 +118,25 @@ def test_redis_appears_only_when_chosen(project: Path) -> None:
         assert mentions == []
 
 
+def test_prometheus_appears_only_when_chosen(project: Path) -> None:
+    prometheus_on = answers_of(project)["prometheus"]
+    mentions = [
+        str(path.relative_to(project))
+        for path in code_files(project)
+        if "prometheus" in path.read_text().lower()
+    ]
+    main = (project / "src" / "my_service" / "main.py").read_text()
+
+    assert ("prometheus-client" in dependency_names(project)) is prometheus_on
+    assert ('"/metrics"' in main) is prometheus_on
+    assert (project / "src" / "my_service" / "metrics.py").is_file() is prometheus_on
+    assert (project / "gunicorn.conf.py").is_file() is prometheus_on
+    if prometheus_on:
+        assert "PrometheusMiddleware" in main
+    else:
+        assert mentions == []
+
+
 def test_celery_appears_only_when_chosen(project: Path) -> None:
     answers = answers_of(project)
     celery_on = answers["tasks"] == "celery"
@@ -154,7 +173,7 @@ def test_answers_file_records_every_question(project: Path) -> None:
     assert answers["orm"] in ORM_TRACES
     assert isinstance(answers["redis"], bool)
     assert answers["tasks"] in checks.TASKS
-    assert answers["prometheus"] is False
+    assert isinstance(answers["prometheus"], bool)
     assert answers["package_name"] == "my_service"
     assert Path(answers["_src_path"]).is_absolute()
 
