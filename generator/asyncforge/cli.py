@@ -14,7 +14,7 @@ from rich.table import Table
 
 from . import __version__
 from .checks import PHASES, CombinationResult, check_combination, select
-from .project import GeneratorError, create
+from .project import GeneratorError, create, update
 from .template import questions
 
 app = typer.Typer(
@@ -87,6 +87,54 @@ def new(
         raise _fail("cancelled", 130) from None
     except (ValueError, CopierError, GeneratorError, OSError) as error:
         raise _fail(str(error)) from None
+
+
+@app.command(name="update")
+def update_command(
+    project: Annotated[Path, typer.Argument(help="The service to update")] = Path(),
+    name: NameOpt = None,
+    package: PackageOpt = None,
+    description: DescriptionOpt = None,
+    author_name: AuthorNameOpt = None,
+    author_email: AuthorEmailOpt = None,
+    orm: OrmOpt = None,
+    redis: RedisOpt = None,
+    tasks: TasksOpt = None,
+    prometheus: PrometheusOpt = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option("--vcs-ref", help="Template git ref (default: latest tag)")
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Go ahead when turning an option off deletes files")
+    ] = False,
+) -> None:
+    """Merge a newer template, or turned-on options, into a service, keeping your edits.
+    Exits 1 and lists the files when the merge leaves conflicts to resolve."""
+    changes = _answers(
+        project_name=name,
+        package_name=package,
+        description=description,
+        author_name=author_name,
+        author_email=author_email,
+        orm=orm,
+        redis=redis,
+        tasks=tasks,
+        prometheus=prometheus,
+    )
+    try:
+        report = update(project, changes, vcs_ref=vcs_ref, assume_yes=yes, quiet=True)
+    except CopierAnswersInterrupt:
+        raise _fail("cancelled", 130) from None
+    except (ValueError, CopierError, GeneratorError, OSError) as error:
+        raise _fail(str(error)) from None
+    for line in report.changed:
+        typer.echo(line)
+    if report.conflicts:
+        raise _fail(
+            "the update left conflicts to resolve (markers or .rej files) in: "
+            + ", ".join(report.conflicts)
+        )
+    typer.echo(f"updated: {len(report.changed)} files changed; review with git diff, then commit")
 
 
 @app.command()

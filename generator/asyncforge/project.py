@@ -1,14 +1,17 @@
 """Creating a project: Copier renders it, then the project gets its own git history so that
 `copier update` can three-way merge template changes into it later."""
 
+import re
 import subprocess
 import sys
+import tempfile
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from copier import run_copy
+from copier import run_copy, run_update
 from copier.errors import DirtyLocalWarning
 
 from .template import template_root
@@ -82,3 +85,104 @@ def create(
     git(destination, "init", "--quiet")
     _commit_all(destination, "Create the service from the asyncforge template")
     return destination
+
+
+OPTIONS_THAT_TURN_OFF = {"redis": False, "prometheus": False, "tasks": "background_tasks"}
+CONFLICT_MARKER = re.compile(r"^(<{7}|>{7}) ", re.MULTILINE)
+
+
+@dataclass
+class UpdateReport:
+    changed: list[str]
+    conflicts: list[str]
+
+
+def _status(project: Path) -> list[str]:
+    return [line for line in git(project, "status", "--porcelain").splitlines() if line.strip()]
+
+
+def _rendered_files(answers: dict[str, Any], vcs_ref: str | None) -> set[str]:
+    with tempfile.TemporaryDirectory() as scratch:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DirtyLocalWarning)
+            run_copy(
+                str(answers["_src_path"]),
+                scratch,
+                data={k: v for k, v in answers.items() if not k.startswith("_")},
+                defaults=True,
+                vcs_ref=vcs_ref,
+                quiet=True,
+            )
+        root = Path(scratch)
+        return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+
+def files_removed_by(project: Path, current: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
+    """Files of the project that the template only renders with the current answers."""
+    commit = current.get("_commit")
+    only_now = _rendered_files(current, commit) - _rendered_files(wanted, commit)
+    return sorted(path for path in only_now if (project / path).exists())
+
+
+def _conflicts(project: Path) -> list[str]:
+    touched = {line[3:].strip() for line in _status(project)}
+    found = []
+    for name in sorted(touched):
+        path = project / name
+        if name.endswith(".rej"):
+            found.append(name)
+        elif path.is_file():
+            try:
+                if CONFLICT_MARKER.search(path.read_text()):
+                    found.append(name)
+            except UnicodeDecodeError:
+                continue
+    return found
+
+
+def update(
+    project: Path,
+    changes: dict[str, Any],
+    *,
+    vcs_ref: str | None = None,
+    assume_yes: bool = False,
+    quiet: bool = False,
+) -> UpdateReport:
+    """Copier's three-way update, made safe: a clean work tree first, no ORM switch, no silent
+    deletion of files when an option is turned off, and conflicts reported, not left for later."""
+    project = project.resolve()
+    current = read_answers(project)
+    if _status(project):
+        raise GeneratorError(
+            f"{project} has uncommitted changes; commit or stash them first, so that the update "
+            "can be reviewed and undone"
+        )
+    if "orm" in changes and changes["orm"] != current.get("orm"):
+        raise GeneratorError(
+            f"switching the ORM from {current.get('orm')} to {changes['orm']} would replace the "
+            "project's whole data layer (models, repository, migrations) and drop your changes to "
+            "it; render a new project with --orm and move your code over instead"
+        )
+    turned_off = [
+        option
+        for option, off_value in OPTIONS_THAT_TURN_OFF.items()
+        if option in changes and changes[option] == off_value and current.get(option) != off_value
+    ]
+    if turned_off:
+        doomed = files_removed_by(project, current, {**current, **changes})
+        if doomed and not assume_yes:
+            raise GeneratorError(
+                f"turning off {', '.join(turned_off)} deletes these files, your edits to them "
+                f"included: {', '.join(doomed)}; run again with --yes to go ahead"
+            )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DirtyLocalWarning)
+        run_update(
+            str(project),
+            data=changes,
+            defaults=True,
+            overwrite=True,
+            vcs_ref=vcs_ref,
+            quiet=quiet,
+        )
+    return UpdateReport(changed=_status(project), conflicts=_conflicts(project))

@@ -1,0 +1,256 @@
+"""Living with the template: `asyncforge update` (and plain `copier update`) merges a newer
+template into a service without losing its owner's edits, and options can be turned on later.
+
+Each test builds its own tagged git repository of the template: v1 is this tree, v2 a realistic
+change (a new question with a default, a changed shared file, a new file)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from asyncforge import checks, services
+
+BIN = Path(sys.executable).parent
+IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *IDENTITY, *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def commit_all(repo: Path, message: str) -> None:
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", message)
+
+
+@pytest.fixture
+def template_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "template-repo"
+    repo.mkdir()
+    shutil.copy(ROOT / "copier.yml", repo)
+    shutil.copytree(
+        ROOT / "template", repo / "template", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    git(repo, "init", "--quiet")
+    commit_all(repo, "v1")
+    git(repo, "tag", "v1")
+    return repo
+
+
+def release_v2(repo: Path) -> None:
+    with (repo / "copier.yml").open("a") as config:
+        config.write("\ncontact_url:\n  type: str\n  help: Support page\n")
+        config.write("  default: https://example.com/support\n")
+    readme = repo / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "\nSupport: {{ contact_url }}\n")
+    clock = repo / "template" / "src" / "{{package_name}}" / "clock.py"
+    clock.write_text(
+        clock.read_text().replace('"""One source of "now"', '"""The one source of "now"')
+    )
+    (repo / "template" / "CHANGELOG.md").write_text("# Changelog\n\n## v2\n- Support link\n")
+    commit_all(repo, "v2")
+    git(repo, "tag", "v2")
+
+
+def asyncforge(template: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "ASYNCFORGE_TEMPLATE": str(template)}
+    return subprocess.run(
+        [str(BIN / "asyncforge"), *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=environment,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def new_service(template_repo: Path, tmp_path: Path) -> Callable[..., Path]:
+    def create(*flags: str) -> Path:
+        destination = tmp_path / "service"
+        result = asyncforge(template_repo, "new", str(destination), "--vcs-ref", "v1", *flags)
+        assert result.returncode == 0, result.stderr
+        return destination
+
+    return create
+
+
+def make_user_edits(service: Path) -> None:
+    """What a team does in its first weeks: an endpoint, a setting, the README, a template file."""
+    package = service / "src" / "my_service"
+    (package / "api" / "ping.py").write_text(
+        '"""Our own endpoint."""\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n'
+        '@router.get("/ping")\nasync def ping() -> dict[str, str]:\n    return {"ping": "pong"}\n'
+    )
+    routes = package / "api" / "__init__.py"
+    routes.write_text(
+        routes.read_text()
+        .replace("from . import health, items", "from . import health, items, ping")
+        .replace("[health.router, items.router]", "[health.router, items.router, ping.router]")
+    )
+    settings = package / "settings.py"
+    settings.write_text(
+        settings.read_text().replace('log_level: str = "INFO"', 'log_level: str = "WARNING"')
+    )
+    readme = service / "README.md"
+    readme.write_text(readme.read_text().replace("## Run it", "## Run it (see our wiki too)"))
+    health = package / "api" / "health.py"
+    health.write_text(health.read_text() + "\n# Probed by our load balancer every 5 s.\n")
+    commit_all(service, "Our changes")
+
+
+def answers(service: Path) -> dict[str, object]:
+    loaded: dict[str, object] = yaml.safe_load((service / ".copier-answers.yml").read_text())
+    return loaded
+
+
+@pytest.mark.slow
+def test_update_keeps_the_users_edits_and_brings_the_templates_changes(
+    template_repo: Path, new_service: Callable[..., Path]
+) -> None:
+    service = new_service("--defaults")
+    make_user_edits(service)
+    release_v2(template_repo)
+
+    result = asyncforge(template_repo, "update", str(service), "--vcs-ref", "v2")
+
+    assert result.returncode == 0, result.stderr
+    package = service / "src" / "my_service"
+    assert (package / "api" / "ping.py").is_file()
+    assert "ping.router]" in (package / "api" / "__init__.py").read_text()
+    assert 'log_level: str = "WARNING"' in (package / "settings.py").read_text()
+    readme = (service / "README.md").read_text()
+    assert "## Run it (see our wiki too)" in readme
+    assert "Support: https://example.com/support" in readme
+    assert "# Probed by our load balancer every 5 s." in (package / "api" / "health.py").read_text()
+    assert '"""The one source of "now"' in (package / "clock.py").read_text()
+    assert (service / "CHANGELOG.md").is_file()
+    assert answers(service)["_commit"] == "v2"
+    assert answers(service)["contact_url"] == "https://example.com/support"
+    install = checks.install(service)
+    assert install.ok, install.tail()
+    suite = checks.run_suite(service)
+    assert suite.ok, suite.tail()
+
+
+def test_plain_copier_update_works_on_a_project_made_by_asyncforge(
+    template_repo: Path, new_service: Callable[..., Path]
+) -> None:
+    service = new_service("--defaults")
+    release_v2(template_repo)
+
+    result = subprocess.run(
+        [str(BIN / "copier"), "update", "--defaults", "--vcs-ref", "v2", str(service)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert answers(service)["_commit"] == "v2"
+    assert (service / "CHANGELOG.md").is_file()
+
+
+def test_a_conflicting_edit_is_reported_with_a_non_zero_exit(
+    template_repo: Path, new_service: Callable[..., Path]
+) -> None:
+    service = new_service("--defaults")
+    readme = service / "README.md"
+    marker = "## Updating from the template"
+    readme.write_text(readme.read_text().replace(marker, "## Updating (ask the platform team)"))
+    commit_all(service, "Our heading")
+    template_readme = template_repo / "template" / "README.md.jinja"
+    template_readme.write_text(template_readme.read_text().replace(marker, "## Keeping up to date"))
+    commit_all(template_repo, "v2")
+    git(template_repo, "tag", "v2")
+
+    result = asyncforge(template_repo, "update", str(service), "--vcs-ref", "v2")
+
+    assert result.returncode == 1
+    assert "conflicts to resolve" in result.stderr
+    assert "README.md" in result.stderr
+    assert "<<<<<<<" in readme.read_text()
+
+
+def test_update_refuses_a_dirty_work_tree(
+    new_service: Callable[..., Path], template_repo: Path
+) -> None:
+    service = new_service("--defaults")
+    (service / "README.md").write_text("work in progress\n")
+
+    result = asyncforge(template_repo, "update", str(service))
+
+    assert result.returncode == 1
+    assert "uncommitted changes" in result.stderr
+    assert (service / "README.md").read_text() == "work in progress\n"
+
+
+def test_update_refuses_to_switch_the_orm(
+    new_service: Callable[..., Path], template_repo: Path
+) -> None:
+    service = new_service("--defaults")
+
+    result = asyncforge(template_repo, "update", str(service), "--orm", "tortoise")
+
+    assert result.returncode == 1
+    assert "would replace the project's whole data layer" in result.stderr
+    assert answers(service)["orm"] == "sqlalchemy"
+
+
+def test_turning_an_option_off_lists_the_files_and_needs_yes(
+    new_service: Callable[..., Path], template_repo: Path
+) -> None:
+    service = new_service("--redis")
+    cache = service / "src" / "my_service" / "cache.py"
+    cache.write_text(cache.read_text() + "\n# our tuning notes\n")
+    commit_all(service, "Our notes")
+
+    refused = asyncforge(template_repo, "update", str(service), "--no-redis", "--vcs-ref", "v1")
+    assert refused.returncode == 1
+    assert "src/my_service/cache.py" in refused.stderr
+    assert "--yes" in refused.stderr
+    assert cache.is_file()
+
+    confirmed = asyncforge(
+        template_repo, "update", str(service), "--no-redis", "--vcs-ref", "v1", "--yes"
+    )
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert not cache.exists()
+    assert answers(service)["redis"] is False
+
+
+TURN_ON = {"redis": ["--redis"], "prometheus": ["--prometheus"], "celery": ["--tasks", "celery"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("orm", ["sqlalchemy", "tortoise"])
+@pytest.mark.parametrize("axis", list(TURN_ON))
+def test_an_option_turned_on_later_brings_its_code_and_passes_the_tests(
+    new_service: Callable[..., Path], template_repo: Path, axis: str, orm: str
+) -> None:
+    service = new_service("--orm", orm)
+    make_user_edits(service)
+
+    result = asyncforge(template_repo, "update", str(service), *TURN_ON[axis], "--vcs-ref", "v1")
+
+    assert result.returncode == 0, result.stderr
+    expected_file = {"redis": "cache.py", "prometheus": "metrics.py", "celery": "jobs/worker.py"}
+    assert (service / "src" / "my_service" / expected_file[axis]).is_file()
+    assert (service / "src" / "my_service" / "api" / "ping.py").is_file()
+    commit_all(service, f"Turn on {axis}")
+    install = checks.install(service)
+    assert install.ok, install.tail()
+    with services.real_services(
+        f"update_{axis}_{orm}", redis=axis == "redis", celery=axis == "celery", slot=15
+    ) as (environment, _):
+        suite = checks.run_suite(service, environment)
+    assert suite.ok, suite.tail()
