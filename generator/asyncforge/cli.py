@@ -39,9 +39,26 @@ PrometheusOpt = Annotated[
 ]
 
 
-def _answers(**flags: Any) -> dict[str, Any]:
-    """Only the questions given on the command line; Copier asks or defaults the rest."""
-    return {name: value for name, value in flags.items() if value is not None}
+QUESTION_OF_FLAG = {
+    "name": "project_name",
+    "package": "package_name",
+    "description": "description",
+    "author_name": "author_name",
+    "author_email": "author_email",
+    "orm": "orm",
+    "redis": "redis",
+    "tasks": "tasks",
+    "prometheus": "prometheus",
+}
+
+
+def _answers(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The questions given as flags (a command's arguments); Copier asks or defaults the rest."""
+    return {
+        question: arguments[flag]
+        for flag, question in QUESTION_OF_FLAG.items()
+        if arguments[flag] is not None
+    }
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -69,17 +86,7 @@ def new(
     ] = "HEAD",
 ) -> None:
     """Render a new service. Without a terminal, unanswered questions take their defaults."""
-    answers = _answers(
-        project_name=name,
-        package_name=package,
-        description=description,
-        author_name=author_name,
-        author_email=author_email,
-        orm=orm,
-        redis=redis,
-        tasks=tasks,
-        prometheus=prometheus,
-    )
+    answers = _answers(locals())
     interactive = sys.stdin.isatty() and not defaults
     try:
         create(destination, answers, defaults=not interactive, vcs_ref=vcs_ref)
@@ -110,17 +117,7 @@ def update_command(
 ) -> None:
     """Merge a newer template, or turned-on options, into a service, keeping your edits.
     Exits 1 and lists the files when the merge leaves conflicts to resolve."""
-    changes = _answers(
-        project_name=name,
-        package_name=package,
-        description=description,
-        author_name=author_name,
-        author_email=author_email,
-        orm=orm,
-        redis=redis,
-        tasks=tasks,
-        prometheus=prometheus,
-    )
+    changes = _answers(locals())
     try:
         report = update(project, changes, vcs_ref=vcs_ref, assume_yes=yes, quiet=True)
     except CopierAnswersInterrupt:
