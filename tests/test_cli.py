@@ -47,6 +47,8 @@ def test_new_makes_a_first_commit_so_updates_can_merge(tmp_path: Path) -> None:
     )
     assert log.stdout.strip() == "Create the service from the asyncforge template"
     assert status.stdout == ""
+    tracked = subprocess.run(["git", "ls-files"], cwd=destination, capture_output=True, text=True)
+    assert "uv.lock" in tracked.stdout.split()
 
 
 def test_new_refuses_an_invalid_answer_with_one_line(tmp_path: Path) -> None:

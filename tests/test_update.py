@@ -243,6 +243,7 @@ def test_an_option_turned_on_later_brings_its_code_and_passes_the_tests(
     result = asyncforge(template_repo, "update", str(service), *TURN_ON[axis], "--vcs-ref", "v1")
 
     assert result.returncode == 0, result.stderr
+    assert " M uv.lock" in result.stdout  # the option's dependencies are locked too
     expected_file = {"redis": "cache.py", "prometheus": "metrics.py", "celery": "jobs/worker.py"}
     assert (service / "src" / "my_service" / expected_file[axis]).is_file()
     assert (service / "src" / "my_service" / "api" / "ping.py").is_file()

@@ -2,6 +2,7 @@
 `copier update` can three-way merge template changes into it later."""
 
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -82,9 +83,28 @@ def create(
         )
     if any(issubclass(w.category, DirtyLocalWarning) for w in caught) and not quiet:
         print("note: the template has uncommitted changes; they were included", file=sys.stderr)
+    _lock(destination, quiet=quiet)
     git(destination, "init", "--quiet")
     _commit_all(destination, "Create the service from the asyncforge template")
     return destination
+
+
+def _lock(project: Path, *, quiet: bool) -> None:
+    """Resolve the dependencies into uv.lock, so that the first commit pins them (and the work tree
+    stays clean after the first `uv run`). Without uv or a package index the project still works."""
+    uv = shutil.which("uv")
+    locked = (
+        uv is not None
+        and (
+            subprocess.run([uv, "lock", "--quiet"], cwd=project, capture_output=True, check=False)
+        ).returncode
+        == 0
+    )
+    if not locked and not quiet:
+        print(
+            "note: could not run `uv lock`; run it in the project and commit uv.lock",
+            file=sys.stderr,
+        )
 
 
 OPTIONS_THAT_TURN_OFF = {"redis": False, "prometheus": False, "tasks": "background_tasks"}
@@ -185,4 +205,7 @@ def update(
             vcs_ref=vcs_ref,
             quiet=quiet,
         )
-    return UpdateReport(changed=_status(project), conflicts=_conflicts(project))
+    conflicts = _conflicts(project)
+    if not conflicts:
+        _lock(project, quiet=quiet)  # options bring dependencies: keep uv.lock in step
+    return UpdateReport(changed=_status(project), conflicts=conflicts)
