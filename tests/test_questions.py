@@ -32,11 +32,7 @@ def test_copier_copy_refuses_invalid_answer(copie, question: str, value: str, me
     assert message in str(result.exception)
 
 
-@pytest.mark.parametrize(
-    ("question", "value", "message"),
-    [INVALID_ANSWERS[0], INVALID_ANSWERS[4], INVALID_ANSWERS[-2]],
-    ids=[IDS[0], IDS[4], IDS[-2]],
-)
+@pytest.mark.parametrize(("question", "value", "message"), INVALID_ANSWERS, ids=IDS)
 def test_copier_command_line_refuses_invalid_data(
     template: Path, tmp_path: Path, question: str, value: str, message: str
 ) -> None:
@@ -70,3 +66,41 @@ def test_valid_answers_render(copie) -> None:
     assert result.exit_code == 0, result.exception
     assert result.answers["package_name"] == "billing_api"
     assert (result.project_dir / "src" / "billing_api" / "main.py").is_file()
+
+
+FLAG_OF_QUESTION = {
+    "project_name": "--name",
+    "package_name": "--package",
+    "description": "--description",
+    "author_name": "--author-name",
+    "author_email": "--author-email",
+    "orm": "--orm",
+    "tasks": "--tasks",
+}
+
+
+@pytest.mark.parametrize(("question", "value", "message"), INVALID_ANSWERS, ids=IDS)
+def test_asyncforge_new_refuses_invalid_answer_in_one_line(
+    tmp_path: Path, question: str, value: str, message: str
+) -> None:
+    destination = tmp_path / "out"
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "asyncforge"),
+            "new",
+            str(destination),
+            FLAG_OF_QUESTION[question],
+            value,
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+    errors = [line for line in result.stderr.splitlines() if line.startswith("asyncforge:")]
+    assert result.returncode == 1
+    assert len(errors) == 1
+    assert f"'{question}'" in errors[0]
+    assert message in errors[0]
+    assert "Traceback" not in result.stderr
+    assert not destination.exists()
