@@ -5,10 +5,23 @@ from pathlib import Path
 
 import pytest
 
-from asyncforge import checks, services
-from asyncforge.checks import ALL_COMBINATIONS, Combination
+from asyncforge.matrix import BACKENDS, Combination, all_combinations, checks
+from asyncforge.matrix import backends as services
 
-ORM_DEFAULTS = [Combination(orm=orm) for orm in checks.ORMS]
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=BACKENDS,
+        action="append",
+        help="Run the rendered suites on this backend only (default: both; CI runs both)",
+    )
+
+
+@pytest.fixture(scope="session")
+def selected_backends(pytestconfig: pytest.Config) -> list[str]:
+    chosen: list[str] | None = pytestconfig.getoption("--backend")
+    return chosen or list(BACKENDS)
 
 
 def combination_id(combination: Combination) -> str:
@@ -22,7 +35,7 @@ def template() -> Path:
     return template_root()
 
 
-@pytest.fixture(scope="session", params=ALL_COMBINATIONS, ids=combination_id)
+@pytest.fixture(scope="session", params=all_combinations(), ids=combination_id)
 def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A rendered project, exactly as Copier wrote it (never installed into)."""
     combination: Combination = request.param
@@ -30,28 +43,24 @@ def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     return checks.render(destination, combination.answers())
 
 
-@pytest.fixture(scope="session", params=ORM_DEFAULTS, ids=combination_id)
-def installed_project(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    """Each ORM's default project with its own environment, made by `uv sync`."""
-    combination: Combination = request.param
-    destination = tmp_path_factory.mktemp(f"installed-{combination.id}") / "my-service"
-    checks.render(destination, combination.answers())
-    phase = checks.install(destination)
-    assert phase.ok, phase.tail()
-    return destination
-
-
 @pytest.fixture
 def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards; skips, saying why, when
-    PostgreSQL is not reachable (CI makes sure it is)."""
+    """A fresh PostgreSQL database for one test, dropped afterwards. CI makes sure PostgreSQL
+    runs; without it the test fails saying so (use `--backend embedded` for the matrix alone)."""
     reason = services.postgres_unavailable_reason()
     if reason is not None:
-        pytest.skip(f"real PostgreSQL not used: {reason}")
+        pytest.fail(f"real PostgreSQL needed: {reason}")
     url = services.create_postgres_database("asyncforge_test")
     try:
         yield url
     finally:
         services.drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def committed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout's template as a clean git repository (tag v1), for commands that refuse a
+    template with uncommitted changes. Tests must not change it; those that do make their own."""
+    from .helpers import committed_template
+
+    return committed_template(tmp_path_factory.mktemp("committed") / "asyncforge")

@@ -1,60 +1,49 @@
 """The `asyncforge` command as a user runs it: a subprocess with no terminal."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-ASYNCFORGE = str(Path(sys.executable).parent / "asyncforge")
+from .helpers import asyncforge, commit_all, committed_template, git
 
 
-def asyncforge(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [ASYNCFORGE, *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        cwd=cwd,
-        timeout=120,
-    )
+def answers_of(project: Path) -> dict[str, object]:
+    loaded: dict[str, object] = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return loaded
 
 
-def test_new_without_a_terminal_uses_flags_and_defaults(tmp_path: Path) -> None:
+def test_new_without_a_terminal_uses_flags_and_defaults(committed: Path, tmp_path: Path) -> None:
     destination = tmp_path / "orders"
 
-    result = asyncforge("new", str(destination), "--name", "orders", "--no-redis")
+    result = asyncforge(
+        "new", str(destination), "--name", "orders", "--no-redis", template=committed
+    )
 
     assert result.returncode == 0, result.stderr
-    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text())
+    answers = answers_of(destination)
     assert answers["project_name"] == "orders"
     assert answers["package_name"] == "orders"
     assert answers["orm"] == "sqlalchemy"
-    assert Path(answers["_src_path"]).is_absolute()
     assert (destination / "src" / "orders" / "main.py").is_file()
 
 
-def test_new_makes_a_first_commit_so_updates_can_merge(tmp_path: Path) -> None:
+def test_new_makes_a_first_commit_so_updates_can_merge(committed: Path, tmp_path: Path) -> None:
     destination = tmp_path / "svc"
 
-    assert asyncforge("new", str(destination), "--defaults").returncode == 0
+    assert asyncforge("new", str(destination), "--defaults", template=committed).returncode == 0
 
-    log = subprocess.run(
-        ["git", "log", "--format=%s"], cwd=destination, capture_output=True, text=True
-    )
-    status = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=destination, capture_output=True, text=True
-    )
-    assert log.stdout.strip() == "Create the service from the asyncforge template"
-    assert status.stdout == ""
-    tracked = subprocess.run(["git", "ls-files"], cwd=destination, capture_output=True, text=True)
-    assert "uv.lock" in tracked.stdout.split()
+    log = git(destination, "log", "--format=%s")
+    assert log.strip() == "Create the service from the asyncforge template"
+    assert git(destination, "status", "--porcelain") == ""
+    assert "uv.lock" in git(destination, "ls-files").split()
+    assert answers_of(destination)["_commit"] == "v1"
 
 
-def test_new_refuses_an_invalid_answer_with_one_line(tmp_path: Path) -> None:
+def test_new_refuses_an_invalid_answer_with_one_line(committed: Path, tmp_path: Path) -> None:
     destination = tmp_path / "bad"
 
-    result = asyncforge("new", str(destination), "--name", "Bad Name")
+    result = asyncforge("new", str(destination), "--name", "Bad Name", template=committed)
 
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("asyncforge:")]
@@ -64,22 +53,93 @@ def test_new_refuses_an_invalid_answer_with_one_line(tmp_path: Path) -> None:
     assert not destination.exists()
 
 
-def test_new_refuses_an_unknown_orm_naming_the_question(tmp_path: Path) -> None:
-    result = asyncforge("new", str(tmp_path / "bad"), "--orm", "mongo")
+def test_update_refuses_an_unknown_orm_as_an_invalid_value(tmp_path: Path) -> None:
+    result = asyncforge("update", str(tmp_path), "--orm", "peewee")
 
-    assert result.returncode == 1
-    assert "'orm'" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert "Invalid value for '--orm'" in result.stderr
+    assert "'sqlalchemy', 'tortoise'" in result.stderr
+    assert "switching" not in result.stderr
 
 
-def test_new_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
+def test_new_refuses_a_folder_that_is_not_empty(committed: Path, tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine")
 
-    result = asyncforge("new", str(tmp_path), "--defaults")
+    result = asyncforge("new", str(tmp_path), "--defaults", template=committed)
 
     assert result.returncode == 1
     assert "not empty" in result.stderr
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_new_refuses_a_template_with_uncommitted_changes_naming_them(tmp_path: Path) -> None:
+    template = committed_template(tmp_path / "template")
+    (template / "template" / "NOTES.md").write_text("draft\n")
+    readme = template / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "\nDraft section.\n")
+    destination = tmp_path / "svc"
+
+    result = asyncforge("new", str(destination), "--defaults", template=template)
+
+    assert result.returncode == 1
+    assert "uncommitted changes" in result.stderr
+    assert "template/NOTES.md" in result.stderr
+    assert "template/README.md.jinja" in result.stderr
+    assert "--allow-dirty" in result.stderr
+    assert not destination.exists()
+
+
+def test_allow_dirty_renders_the_working_tree_and_records_a_real_commit(tmp_path: Path) -> None:
+    template = committed_template(tmp_path / "template")
+    head = git(template, "rev-parse", "HEAD").strip()
+    readme = template / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "\nDraft section.\n")
+    destination = tmp_path / "svc"
+
+    result = asyncforge("new", str(destination), "--defaults", "--allow-dirty", template=template)
+
+    assert result.returncode == 0, result.stderr
+    assert "uncommitted template changes" in result.stderr
+    assert "Draft section." in (destination / "README.md").read_text()
+    assert answers_of(destination)["_commit"] == head
+    assert head in git(destination, "log", "--format=%B")
+    git(template, "cat-file", "-e", f"{head}^{{commit}}")  # exists: later updates can merge
+
+
+def test_new_records_the_templates_origin_so_teammates_can_update(tmp_path: Path) -> None:
+    upstream = committed_template(tmp_path / "upstream")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(upstream), str(clone)], check=True, timeout=60)
+    destination = tmp_path / "svc"
+
+    result = asyncforge("new", str(destination), "--defaults", template=clone)
+
+    assert result.returncode == 0, result.stderr
+    assert answers_of(destination)["_src_path"] == str(upstream)
+    assert "warning" not in result.stderr
+
+
+def test_new_warns_when_only_a_local_path_can_be_recorded(committed: Path, tmp_path: Path) -> None:
+    destination = tmp_path / "svc"
+
+    result = asyncforge("new", str(destination), "--defaults", template=committed)
+
+    assert result.returncode == 0, result.stderr
+    assert answers_of(destination)["_src_path"] == str(committed)
+    assert "has no 'origin' remote" in result.stderr
+    assert "works on this machine only" in result.stderr
+
+
+def test_new_takes_a_template_source_and_records_it(committed: Path, tmp_path: Path) -> None:
+    source = f"git+file://{committed}"
+    destination = tmp_path / "svc"
+
+    result = asyncforge("new", str(destination), "--defaults", "--template", source)
+
+    assert result.returncode == 0, result.stderr
+    answers = answers_of(destination)
+    assert answers["_src_path"] == source
+    assert answers["_commit"] == "v1"  # the latest release tag
 
 
 def test_options_lists_every_question_with_its_values() -> None:
@@ -90,3 +150,33 @@ def test_options_lists_every_question_with_its_values() -> None:
         assert question in result.stdout
     assert "sqlalchemy | tortoise" in result.stdout
     assert "background_tasks | celery" in result.stdout
+    assert "python_versions" not in result.stdout
+
+
+def test_help_pages_show_examples_and_choices() -> None:
+    for command in ("new", "update", "matrix"):
+        page = asyncforge(command, "--help").stdout
+        assert "Examples:" in page
+        assert f"asyncforge {command} " in page
+    assert "<sqlalchemy|tortoise>" in asyncforge("new", "--help").stdout
+    assert "<background_tasks|celery>" in asyncforge("update", "--help").stdout
+
+
+def test_a_question_added_to_copier_yml_becomes_a_flag_and_a_matrix_axis(tmp_path: Path) -> None:
+    template = committed_template(tmp_path / "template")
+    with (template / "copier.yml").open("a") as config:
+        config.write("\nsentry:\n  type: bool\n  help: Report errors to Sentry?\n")
+        config.write("  default: false\n")
+    commit_all(template, "A new option")
+
+    pages = [asyncforge(c, "--help", template=template).stdout for c in ("new", "update")]
+    listed = asyncforge("matrix", "--list", "--json", template=template)
+
+    for page in pages:
+        assert "--sentry / --no-sentry" in page
+        assert "Report errors to Sentry? [sentry]" in page
+    runs = yaml.safe_load(listed.stdout)
+    assert len({run["combination"] for run in runs}) == 32
+    assert {"sentry=true", "sentry=false"} <= {
+        part for run in runs for part in run["only"].split(",")
+    }

@@ -1,35 +1,100 @@
-"""Every combination of options renders a project that installs, lints, type-checks and passes
-its own tests against the real services on loopback. `asyncforge matrix` runs the same check."""
+"""Every combination of options renders a project that installs on a supported Python, lints,
+type-checks, and passes its own suite on both backends: the real services on loopback and the
+embedded defaults. Pythons rotate across combinations; the anchors run on every one.
+`asyncforge matrix` runs the same checks."""
 
+import json
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
 
-from asyncforge import checks
-from asyncforge.checks import ALL_COMBINATIONS, Combination
+from asyncforge.matrix import (
+    BACKENDS,
+    Prepared,
+    Run,
+    all_combinations,
+    anchors,
+    prepare,
+    runs,
+    suite,
+)
+from asyncforge.matrix.checks import child_environment
+from asyncforge.matrix.combinations import select, supported_pythons
 
 ASYNCFORGE = str(Path(sys.executable).parent / "asyncforge")
+RUNS = runs(all_combinations())
+DEFAULT, *ALL_ON = anchors()
+"""The default combination, then the all-on combination of each ORM."""
+PREPARED: dict[str, Prepared] = {}
+"""One environment per run, shared by its suites on both backends (xdist keeps a run's tests on
+one worker: they share its group)."""
+
+BACKEND_SAYS = {
+    "real": "(from DATABASE_URL)",
+    "embedded": "(embedded SQLite; DATABASE_URL is not set)",
+}
+
+
+def prepared(run: Run, tmp_path_factory: pytest.TempPathFactory) -> Prepared:
+    if run.id not in PREPARED:
+        PREPARED[run.id] = prepare(run, tmp_path_factory.mktemp("matrix"))
+    return PREPARED[run.id]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "combination",
-    [pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(c.id)) for c in ALL_COMBINATIONS],
+    "run", [pytest.param(r, id=r.id, marks=pytest.mark.xdist_group(r.id)) for r in RUNS]
 )
-def test_combination_installs_lints_type_checks_and_passes_its_tests(
-    combination: Combination, tmp_path: Path
+def test_renders_installs_lints_and_type_checks(
+    run: Run, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    slot = ALL_COMBINATIONS.index(combination) + 1  # its own Redis logical database
-    result = checks.check_combination(combination, tmp_path, slot=slot)
+    environment = prepared(run, tmp_path_factory)
 
-    for fallback in result.fallbacks:
-        warnings.warn(f"{combination.id}: real service not used, {fallback}", stacklevel=1)
-    assert result.ok, result.failure()
-    assert "passed" in result.test_counts()
-    assert "failed" not in result.test_counts()
+    assert environment.ok, environment.failure()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("run", "backend"),
+    [
+        pytest.param(r, b, id=f"{r.id}-{b}", marks=pytest.mark.xdist_group(r.id))
+        for r in RUNS
+        for b in BACKENDS
+    ],
+)
+def test_passes_its_own_suite(
+    run: Run,
+    backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    selected_backends: list[str],
+) -> None:
+    if backend not in selected_backends:
+        pytest.skip(f"--backend leaves {backend} out")
+    environment = prepared(run, tmp_path_factory)
+    assert environment.ok, environment.failure()
+
+    phase = suite(environment, backend, slot=RUNS.index(run) + 1)
+
+    assert phase.ok, f"{run.id} on {backend}:\n{phase.tail(80)}"
+    assert "passed" in phase.test_counts()
+    assert "failed" not in phase.test_counts()
+    assert BACKEND_SAYS[backend] in phase.output  # the suite used the backend asked for
+
+
+def test_every_combination_runs_on_a_supported_python() -> None:
+    assert {run.combination for run in RUNS} == set(all_combinations())
+    assert {run.python for run in RUNS} == set(supported_pythons())
+
+
+@pytest.mark.parametrize("python", supported_pythons())
+def test_every_python_runs_the_default_and_each_orms_all_on_combination(python: str) -> None:
+    on_this_python = {run.combination for run in RUNS if run.python == python}
+
+    assert {DEFAULT, *ALL_ON} <= on_this_python
+    assert {c["orm"] for c in ALL_ON} == {"sqlalchemy", "tortoise"}
+    assert all(c["redis"] and c["prometheus"] and c["tasks"] == "celery" for c in ALL_ON)
 
 
 @pytest.mark.parametrize(
@@ -42,7 +107,7 @@ def test_combination_installs_lints_type_checks_and_passes_its_tests(
     ],
 )
 def test_only_selects_combinations(only: str | None, expected: int) -> None:
-    assert len(checks.select(only)) == expected
+    assert len(select(only)) == expected
 
 
 @pytest.mark.parametrize(
@@ -62,18 +127,43 @@ def test_matrix_refuses_a_bad_filter_naming_it(only: str, message: str) -> None:
     assert message in result.stderr
 
 
-@pytest.mark.slow
-def test_matrix_command_prints_a_table_and_exits_zero() -> None:
-    only = "orm=sqlalchemy,redis=false,tasks=background_tasks,prometheus=false"
+def test_matrix_lists_its_runs_as_json_for_a_ci_matrix() -> None:
     result = subprocess.run(
-        [ASYNCFORGE, "matrix", "--only", only],
+        [ASYNCFORGE, "matrix", "--list", "--json"], capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert [entry["id"] for entry in listed] == [run.id for run in RUNS]
+    assert all(entry["backends"] == list(BACKENDS) for entry in listed)
+    assert select(listed[0]["only"]) == [RUNS[0].combination]
+
+
+def test_matrix_python_flag_runs_every_selected_combination_on_that_python() -> None:
+    result = subprocess.run(
+        [ASYNCFORGE, "matrix", "--only", "orm=tortoise", "--python", "3.13", "--list", "--json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    listed = json.loads(result.stdout)
+    assert len(listed) == 8
+    assert {entry["python"] for entry in listed} == {"3.13"}
+
+
+@pytest.mark.slow
+def test_matrix_command_prints_a_table_with_python_and_backend() -> None:
+    only = ",".join(f"{name}={str(value).lower()}" for name, value in DEFAULT.answers().items())
+    result = subprocess.run(
+        [ASYNCFORGE, "matrix", "--only", only, "--python", "3.12", "--backend", "embedded"],
         capture_output=True,
         text=True,
         timeout=600,
-        env=checks.child_environment({"COLUMNS": "160"}),
+        env=child_environment({"COLUMNS": "200"}),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "sqlalchemy-noredis-bgtasks-noprom" in result.stdout
-    assert "all 1 combinations passed" in result.stdout
-    assert " passed" in result.stdout
+    row = next(line for line in result.stdout.splitlines() if DEFAULT.id in line)
+    assert "3.12" in row
+    assert "embedded" in row
+    assert " passed" in row
+    assert "all 1 runs passed" in result.stdout

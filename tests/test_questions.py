@@ -3,8 +3,14 @@
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
+
+from asyncforge.cli import SHORT_FLAGS
+from asyncforge.template import questions
+
+from .helpers import asyncforge
 
 INVALID_ANSWERS = [
     ("project_name", "Bad Name", "must be lowercase letters"),
@@ -50,6 +56,7 @@ def test_copier_command_line_refuses_invalid_data(
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
+        timeout=120,
     )
 
     assert result.returncode != 0
@@ -68,34 +75,28 @@ def test_valid_answers_render(copie) -> None:
     assert (result.project_dir / "src" / "billing_api" / "main.py").is_file()
 
 
-FLAG_OF_QUESTION = {
-    "project_name": "--name",
-    "package_name": "--package",
-    "description": "--description",
-    "author_name": "--author-name",
-    "author_email": "--author-email",
-    "orm": "--orm",
-    "tasks": "--tasks",
-}
+CHOICES = {q.name: q.choices for q in questions() if q.choices}
+FREE_TEXT = [entry for entry in INVALID_ANSWERS if entry[0] not in CHOICES]
+CHOICE = [entry for entry in INVALID_ANSWERS if entry[0] in CHOICES]
 
 
-@pytest.mark.parametrize(("question", "value", "message"), INVALID_ANSWERS, ids=IDS)
+def flag_of(question: str) -> str:
+    return SHORT_FLAGS.get(question, "--" + question.replace("_", "-"))
+
+
+def asyncforge_new(template: Path, destination: Path, *args: str) -> CompletedProcess[str]:
+    return asyncforge("new", str(destination), *args, template=template)
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "message"), FREE_TEXT, ids=[f"{q}={v!r}" for q, v, _ in FREE_TEXT]
+)
 def test_asyncforge_new_refuses_invalid_answer_in_one_line(
-    tmp_path: Path, question: str, value: str, message: str
+    committed: Path, tmp_path: Path, question: str, value: str, message: str
 ) -> None:
     destination = tmp_path / "out"
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "asyncforge"),
-            "new",
-            str(destination),
-            FLAG_OF_QUESTION[question],
-            value,
-        ],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+
+    result = asyncforge_new(committed, destination, flag_of(question), value)
 
     errors = [line for line in result.stderr.splitlines() if line.startswith("asyncforge:")]
     assert result.returncode == 1
@@ -104,3 +105,28 @@ def test_asyncforge_new_refuses_invalid_answer_in_one_line(
     assert message in errors[0]
     assert "Traceback" not in result.stderr
     assert not destination.exists()
+
+
+@pytest.mark.parametrize(
+    ("question", "value"), [(q, v) for q, v, _ in CHOICE], ids=[f"{q}={v!r}" for q, v, _ in CHOICE]
+)
+def test_asyncforge_new_refuses_an_invalid_choice_before_rendering_listing_the_values(
+    committed: Path, tmp_path: Path, question: str, value: str
+) -> None:
+    destination = tmp_path / "out"
+
+    result = asyncforge_new(committed, destination, flag_of(question), value)
+
+    assert result.returncode == 2  # a usage error, caught before Copier runs
+    assert f"Invalid value for '{flag_of(question)}'" in result.stderr
+    assert f"{value!r} is not one of" in result.stderr
+    assert all(f"'{choice}'" in result.stderr for choice in CHOICES[question])
+    assert "Traceback" not in result.stderr
+    assert not destination.exists()
+
+
+def test_a_one_letter_project_name_is_accepted(copie) -> None:
+    result = copie.copy(extra_answers={"project_name": "a"})
+
+    assert result.exit_code == 0, result.exception
+    assert result.answers["package_name"] == "a"

@@ -1,35 +1,30 @@
-"""Each ORM's default project passes its own tests on the embedded defaults, and the interface's
-migration command builds the schema on a real PostgreSQL database."""
+"""The interface's migration commands, run by hand in a rendered project, build the schema on a
+real PostgreSQL database."""
 
 from pathlib import Path
 
 import pytest
 
-from asyncforge import checks, services
+from asyncforge.matrix import backends as services
+from asyncforge.matrix import checks
+
+MIGRATE = {"sqlalchemy": ["alembic", "upgrade", "head"], "tortoise": ["aerich", "upgrade"]}
 
 
 @pytest.mark.slow
-def test_project_passes_its_tests_on_sqlite(installed_project: Path) -> None:
-    phase = checks.run_suite(installed_project)
-
-    assert phase.ok, phase.tail()
-    assert "(embedded SQLite; DATABASE_URL is not set)" in phase.output
-    assert " passed" in phase.output
-
-
-@pytest.mark.slow
+@pytest.mark.parametrize("orm", list(MIGRATE))
 def test_contract_migration_command_builds_the_schema_on_postgres(
-    installed_project: Path, postgres_database: str
+    orm: str, tmp_path: Path, postgres_database: str
 ) -> None:
-    """`uv run alembic upgrade head` / `uv run aerich upgrade`, run by hand in the project."""
-    pyproject = (installed_project / "pyproject.toml").read_text()
-    command = (
-        ["aerich", "upgrade"] if "[tool.aerich]" in pyproject else ["alembic", "upgrade", "head"]
-    )
+    """`uv run alembic upgrade head` / `uv run aerich upgrade`, run in the project."""
+    project = checks.render(tmp_path / "my-service", {"orm": orm})
+    installed = checks.install(project)
+    assert installed.ok, installed.tail()
+
     phase = checks.run_phase(
         "migrate",
-        [[checks.uv_executable(), "run", "--frozen", *command]],
-        installed_project,
+        [[checks.uv_executable(), "run", "--frozen", *MIGRATE[orm]]],
+        project,
         {"DATABASE_URL": postgres_database},
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from asyncforge import checks
+from asyncforge.matrix import all_combinations
 
 # Jinja's delimiters as a template writes them; a Python dict such as {1: {"a": 2}} does not match.
 JINJA_SYNTAX = re.compile(r"\{\{-?\s|\s-?\}\}|\{%|%\}|\{#|#\}")
@@ -172,7 +172,7 @@ def test_answers_file_records_every_question(project: Path) -> None:
 
     assert answers["orm"] in ORM_TRACES
     assert isinstance(answers["redis"], bool)
-    assert answers["tasks"] in checks.TASKS
+    assert answers["tasks"] in ("background_tasks", "celery")
     assert isinstance(answers["prometheus"], bool)
     assert answers["package_name"] == "my_service"
     assert Path(answers["_src_path"]).is_absolute()
@@ -235,8 +235,8 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
 
 
 def test_combination_ids_name_every_option() -> None:
-    ids = {combination.id for combination in checks.ALL_COMBINATIONS}
+    ids = {combination.id for combination in all_combinations()}
 
     assert len(ids) == 16
     assert "sqlalchemy-redis-celery-prometheus" in ids
-    assert "tortoise-noredis-bgtasks-noprom" in ids
+    assert "tortoise-noredis-background_tasks-noprometheus" in ids

@@ -4,46 +4,23 @@ template into a service without losing its owner's edits, and options can be tur
 Each test builds its own tagged git repository of the template: v1 is this tree, v2 a realistic
 change (a new question with a default, a changed shared file, a new file)."""
 
-import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from asyncforge import checks, services
+from asyncforge.matrix import backends as services
+from asyncforge.matrix import checks
 
-BIN = Path(sys.executable).parent
-IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *IDENTITY, *args], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def commit_all(repo: Path, message: str) -> None:
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", message)
+from .helpers import BIN, commit_all, committed_template, git
+from .helpers import asyncforge as run_asyncforge
 
 
 @pytest.fixture
 def template_repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "template-repo"
-    repo.mkdir()
-    shutil.copy(ROOT / "copier.yml", repo)
-    shutil.copytree(
-        ROOT / "template", repo / "template", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    git(repo, "init", "--quiet")
-    commit_all(repo, "v1")
-    git(repo, "tag", "v1")
-    return repo
+    return committed_template(tmp_path / "template-repo")
 
 
 def release_v2(repo: Path) -> None:
@@ -62,15 +39,7 @@ def release_v2(repo: Path) -> None:
 
 
 def asyncforge(template: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "ASYNCFORGE_TEMPLATE": str(template)}
-    return subprocess.run(
-        [str(BIN / "asyncforge"), *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env=environment,
-        timeout=300,
-    )
+    return run_asyncforge(*args, template=template)
 
 
 @pytest.fixture
@@ -250,8 +219,6 @@ def test_an_option_turned_on_later_brings_its_code_and_passes_the_tests(
     commit_all(service, f"Turn on {axis}")
     install = checks.install(service)
     assert install.ok, install.tail()
-    with services.real_services(
-        f"update_{axis}_{orm}", redis=axis == "redis", celery=axis == "celery", slot=15
-    ) as (environment, _):
+    with services.real_services(service, f"update_{axis}_{orm}", slot=15) as environment:
         suite = checks.run_suite(service, environment)
     assert suite.ok, suite.tail()

@@ -1,10 +1,16 @@
-"""The `asyncforge` command: Copier renders; this adds a flag per question and friendly errors."""
+"""The `asyncforge` command: Copier renders; this adds a flag per question, friendly errors and
+the matrix. The flags of `new` and `update` are built from `copier.yml`'s questions, so a
+question added there becomes a flag of both, with its choices, without touching this file."""
 
+import functools
+import inspect
+import json
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from copier.errors import CopierAnswersInterrupt, CopierError
@@ -13,52 +19,79 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
-from .checks import PHASES, CombinationResult, check_combination, select
+from .matrix import BACKENDS, Phase, Prepared, Run, prepare, runs, select, suite
+from .matrix.checks import PREPARE_PHASES
 from .project import GeneratorError, create, update
-from .template import questions
+from .template import Question, questions
 
 app = typer.Typer(
     help="Generate and maintain async FastAPI services from the asyncforge template.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help and one-line errors, readable in logs and scripts
 )
 
-NameOpt = Annotated[
-    str | None, typer.Option("--name", help="project_name: lowercase, digits, dashes")
-]
-PackageOpt = Annotated[str | None, typer.Option("--package", help="package_name")]
-DescriptionOpt = Annotated[str | None, typer.Option("--description", help="description")]
-AuthorNameOpt = Annotated[str | None, typer.Option("--author-name", help="author_name")]
-AuthorEmailOpt = Annotated[str | None, typer.Option("--author-email", help="author_email")]
-OrmOpt = Annotated[str | None, typer.Option("--orm", help="orm: sqlalchemy or tortoise")]
-RedisOpt = Annotated[bool | None, typer.Option("--redis/--no-redis", help="redis")]
-TasksOpt = Annotated[str | None, typer.Option("--tasks", help="tasks: background_tasks or celery")]
-PrometheusOpt = Annotated[
-    bool | None, typer.Option("--prometheus/--no-prometheus", help="prometheus")
-]
+SHORT_FLAGS = {"project_name": "--name", "package_name": "--package"}
+"""Shorter spellings kept for scripts written against earlier releases; every question also has
+its full `--question-name` flag."""
 
 
-QUESTION_OF_FLAG = {
-    "name": "project_name",
-    "package": "package_name",
-    "description": "description",
-    "author_name": "author_name",
-    "author_email": "author_email",
-    "orm": "orm",
-    "redis": "redis",
-    "tasks": "tasks",
-    "prometheus": "prometheus",
-}
+def _template_questions() -> list[Question]:
+    try:
+        return questions()
+    except (OSError, ValueError):  # no template: the commands themselves say so when run
+        return []
 
 
-def _answers(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The questions given as flags (a command's arguments); Copier asks or defaults the rest."""
-    return {
-        question: arguments[flag]
-        for flag, question in QUESTION_OF_FLAG.items()
-        if arguments[flag] is not None
-    }
+def _flag_annotation(question: Question) -> Any:
+    dashed = "--" + question.name.replace("_", "-")
+    help_text = f"{question.help} [{question.name}]"
+    if question.type == "bool":
+        default = "on" if question.default else "off"
+        return Annotated[
+            bool | None,
+            typer.Option(f"{dashed}/--no-{dashed[2:]}", help=f"{help_text} (default: {default})"),
+        ]
+    names = [SHORT_FLAGS[question.name], dashed] if question.name in SHORT_FLAGS else [dashed]
+    if question.choices:
+        choice: Any = Literal.__getitem__(question.choices)
+        return Annotated[
+            choice | None,
+            typer.Option(*names, help=f"{help_text} (default: {question.default})"),
+        ]
+    if isinstance(question.default, str) and "{{" in question.default:
+        help_text += " (default: computed from the other answers)"
+    elif question.default not in (None, ""):
+        help_text += f" (default: {question.default})"
+    return Annotated[str | None, typer.Option(*names, help=help_text)]
+
+
+def with_question_flags(command: Callable[..., None]) -> Callable[..., None]:
+    """Give `command` one flag per question after its own parameters; it receives the given
+    answers in its `**answers`."""
+    signature = inspect.signature(command)
+    own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    taken = {p.name for p in own}
+    flags = [
+        inspect.Parameter(
+            q.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_flag_annotation(q)
+        )
+        for q in _template_questions()
+        if q.name not in taken
+    ]
+
+    @functools.wraps(command)
+    def with_flags(**arguments: Any) -> None:
+        command(**arguments)
+
+    with_flags.__signature__ = signature.replace(parameters=[*own, *flags])  # type: ignore[attr-defined]
+    return with_flags
+
+
+def _given(answers: dict[str, Any]) -> dict[str, Any]:
+    """The questions given as flags; Copier asks or defaults the rest."""
+    return {name: value for name, value in answers.items() if value is not None}
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -66,60 +99,86 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.command()
+NEW_EXAMPLES = """\
+\b
+Examples:
+  asyncforge new ../orders              # asks each question in a terminal
+  asyncforge new ../orders --defaults   # the defaults, no questions
+  asyncforge new ../orders --orm tortoise --redis --tasks celery --prometheus
+  asyncforge new ../orders --template https://github.com/acme/asyncforge.git --vcs-ref v0.2.0
+"""
+
+
+@app.command(epilog=NEW_EXAMPLES)
+@with_question_flags
 def new(
     destination: Annotated[Path, typer.Argument(help="Folder to create the service in")],
-    name: NameOpt = None,
-    package: PackageOpt = None,
-    description: DescriptionOpt = None,
-    author_name: AuthorNameOpt = None,
-    author_email: AuthorEmailOpt = None,
-    orm: OrmOpt = None,
-    redis: RedisOpt = None,
-    tasks: TasksOpt = None,
-    prometheus: PrometheusOpt = None,
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Take the default for every unanswered question")
     ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="Template source: a git URL, gh:owner/repo or a path (default: this asyncforge)",
+        ),
+    ] = None,
     vcs_ref: Annotated[
-        str, typer.Option("--vcs-ref", help="Template git ref, e.g. a release tag")
-    ] = "HEAD",
+        str | None,
+        typer.Option("--vcs-ref", help="Template git ref, e.g. a release tag (default: HEAD)"),
+    ] = None,
+    allow_dirty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-dirty",
+            help="Render a template checkout with uncommitted changes (template development)",
+        ),
+    ] = False,
+    **answers: Any,
 ) -> None:
     """Render a new service. Without a terminal, unanswered questions take their defaults."""
-    answers = _answers(locals())
     interactive = sys.stdin.isatty() and not defaults
     try:
-        create(destination, answers, defaults=not interactive, vcs_ref=vcs_ref)
+        create(
+            destination,
+            _given(answers),
+            defaults=not interactive,
+            template=template,
+            vcs_ref=vcs_ref,
+            allow_dirty=allow_dirty,
+        )
     except CopierAnswersInterrupt:
         raise _fail("cancelled", 130) from None
     except (ValueError, CopierError, GeneratorError, OSError) as error:
         raise _fail(str(error)) from None
 
 
-@app.command(name="update")
+UPDATE_EXAMPLES = """\
+\b
+Examples:
+  asyncforge update ../orders                         # the newest template release
+  asyncforge update ../orders --redis                 # turn an option on
+  asyncforge update ../orders --no-prometheus --yes   # turn one off (deletes its files)
+  asyncforge update ../orders --vcs-ref v0.2.0        # a given release
+"""
+
+
+@app.command(name="update", epilog=UPDATE_EXAMPLES)
+@with_question_flags
 def update_command(
     project: Annotated[Path, typer.Argument(help="The service to update")] = Path(),
-    name: NameOpt = None,
-    package: PackageOpt = None,
-    description: DescriptionOpt = None,
-    author_name: AuthorNameOpt = None,
-    author_email: AuthorEmailOpt = None,
-    orm: OrmOpt = None,
-    redis: RedisOpt = None,
-    tasks: TasksOpt = None,
-    prometheus: PrometheusOpt = None,
     vcs_ref: Annotated[
-        str | None, typer.Option("--vcs-ref", help="Template git ref (default: latest tag)")
+        str | None, typer.Option("--vcs-ref", help="Template git ref (default: latest release)")
     ] = None,
     yes: Annotated[
-        bool, typer.Option("--yes", help="Go ahead when turning an option off deletes files")
+        bool, typer.Option("--yes", help="Go ahead when changing an option deletes files")
     ] = False,
+    **answers: Any,
 ) -> None:
-    """Merge a newer template, or turned-on options, into a service, keeping your edits.
+    """Merge a newer template, or changed options, into a service, keeping your edits.
     Exits 1 and lists the files when the merge leaves conflicts to resolve."""
-    changes = _answers(locals())
     try:
-        report = update(project, changes, vcs_ref=vcs_ref, assume_yes=yes, quiet=True)
+        report = update(project, _given(answers), vcs_ref=vcs_ref, assume_yes=yes, quiet=True)
     except CopierAnswersInterrupt:
         raise _fail("cancelled", 130) from None
     except (ValueError, CopierError, GeneratorError, OSError) as error:
@@ -138,74 +197,134 @@ def update_command(
 def options() -> None:
     """List the template's questions, their values and defaults."""
     for question in questions():
-        values = " | ".join(question.choices) if question.choices else question.type
         default = question.default
         if isinstance(default, str) and "{{" in default:
-            default = "computed from project_name"
-        typer.echo(f"{question.name:<14} {values:<28} default: {default}")
+            default = "computed from the other answers"
+        typer.echo(f"{question.name:<14} {question.describe_values():<28} default: {default}")
         if question.help:
             typer.echo(f"{'':<14} {question.help}")
 
 
-def _results_table(results: list[CombinationResult]) -> Table:
-    table = Table("combination", *PHASES, "tests", title="asyncforge matrix")
-    for result in results:
-        cells = []
-        for name in PHASES:
-            phase = result.phase(name)
-            if phase is None:
-                cells.append("[dim]-[/dim]")
-            else:
-                mark = "[green]ok[/green]" if phase.ok else "[red]FAIL[/red]"
-                cells.append(f"{mark} {phase.seconds:.1f}s")
-        table.add_row(result.combination.id, *cells, result.test_counts())
+def _cell(phase: Phase | None) -> str:
+    if phase is None:
+        return "[dim]-[/dim]"
+    mark = "[green]ok[/green]" if phase.ok else "[red]FAIL[/red]"
+    return f"{mark} {phase.seconds:.1f}s"
+
+
+def _results_table(results: list[tuple[Prepared, dict[str, Phase]]]) -> Table:
+    table = Table("combination", "python", "backend", *PREPARE_PHASES, "test", "tests")
+    table.title = "asyncforge matrix"
+    for prepared, suites in results:
+        phases = {phase.name: phase for phase in prepared.phases}
+        cells = [_cell(phases.get(name)) for name in PREPARE_PHASES]
+        for backend, phase in suites.items() or {"-": None}.items():
+            counts = phase.test_counts() if phase else ""
+            row = [prepared.run.combination.id, prepared.run.python, backend]
+            table.add_row(*row, *cells, _cell(phase), counts)
     return table
 
 
-@app.command()
+MATRIX_EXAMPLES = """\
+\b
+Examples:
+  asyncforge matrix                      # every run of the rotation, both backends
+  asyncforge matrix --only orm=tortoise,redis=true --backend embedded
+  asyncforge matrix --python 3.13 --keep # every combination on 3.13, projects kept
+  asyncforge matrix --list --json        # the runs, for a CI job matrix
+"""
+
+
+@app.command(epilog=MATRIX_EXAMPLES)
 def matrix(
     only: Annotated[
-        str | None,
-        typer.Option("--only", help="Filter, e.g. orm=tortoise,redis=true"),
+        str | None, typer.Option("--only", help="Filter, e.g. orm=tortoise,redis=true")
+    ] = None,
+    python: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--python",
+            help="Run every selected combination on this Python (repeatable); "
+            "default: the rotation (anchors on every supported Python)",
+        ),
+    ] = None,
+    backend: Annotated[
+        Literal["real", "embedded"] | None,
+        typer.Option("--backend", help="Run the suites on this backend only (default: both)"),
     ] = None,
     keep: Annotated[
         bool, typer.Option("--keep", help="Leave the rendered projects for inspection")
     ] = False,
+    list_runs: Annotated[
+        bool, typer.Option("--list", help="Print the runs instead of running them")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --list: JSON, e.g. for a CI job matrix")
+    ] = False,
 ) -> None:
-    """Render, install, lint, type-check and test every combination of options (or --only some);
-    the same checks the generator's own tests run. Exits 1 when any fails."""
+    """Render, install, lint, type-check and test combinations of options on each backend; the
+    same checks the generator's own tests run. Exits 1 when any fails."""
     try:
-        combinations = select(only)
+        planned = runs(select(only), python)
     except ValueError as error:
         raise _fail(f"--only: {error}", 2) from None
-    if not combinations:
+    if not planned:
         raise _fail("--only matches no combination", 2)
+    backends: list[str] = [backend] if backend else list(BACKENDS)
+    if list_runs:
+        _print_runs(planned, backends, as_json=as_json)
+        return
     console = Console()
     workdir = Path(tempfile.mkdtemp(prefix="asyncforge-matrix-"))
-    results: list[CombinationResult] = []
+    results: list[tuple[Prepared, dict[str, Phase]]] = []
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=console, transient=True,
     ) as progress:  # fmt: skip
-        bar = progress.add_task("matrix", total=len(combinations))
-        for slot, combination in enumerate(combinations, start=1):
-            progress.update(bar, description=combination.id)
-            results.append(check_combination(combination, workdir, slot=slot))
+        bar = progress.add_task("matrix", total=len(planned))
+        for slot, run in enumerate(planned, start=1):
+            progress.update(bar, description=run.id)
+            prepared = prepare(run, workdir)
+            suites = {b: suite(prepared, b, slot=slot) for b in backends} if prepared.ok else {}
+            results.append((prepared, suites))
             progress.advance(bar)
     console.print(_results_table(results))
-    for result in results:
-        for fallback in result.fallbacks:
-            console.print(f"[yellow]{result.combination.id}: not real: {fallback}[/yellow]")
-        if not result.ok:
-            console.print(f"[red]{result.failure()}[/red]", markup=False, highlight=False)
+    failed = []
+    for prepared, suites in results:
+        if not prepared.ok:
+            failed.append(prepared.run.id)
+            console.print(prepared.failure(), markup=False, highlight=False, style="red")
+        for name, phase in suites.items():
+            if not phase.ok:
+                failed.append(f"{prepared.run.id}-{name}")
+                console.print(f"{prepared.run.id} {phase.name} failed\n{phase.tail()}",
+                              markup=False, highlight=False, style="red")  # fmt: skip
     if keep:
         console.print(f"rendered projects kept in {workdir}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)
-    failed = [result.combination.id for result in results if not result.ok]
+    total = len(planned) * len(backends)
     if failed:
-        raise _fail(f"{len(failed)} of {len(results)} combinations failed: {', '.join(failed)}")
-    console.print(f"all {len(results)} combinations passed")
+        raise _fail(f"{len(failed)} of {total} runs failed: {', '.join(failed)}")
+    console.print(f"all {total} runs passed")
+
+
+def _print_runs(planned: list[Run], backends: list[str], *, as_json: bool) -> None:
+    entries = [
+        {
+            "id": run.id,
+            "combination": run.combination.id,
+            "only": ",".join(f"{k}={str(v).lower()}" for k, v in run.combination.answers().items()),
+            "python": run.python,
+            "backends": backends,
+        }
+        for run in planned
+    ]
+    if as_json:
+        typer.echo(json.dumps(entries))
+        return
+    for entry in entries:
+        typer.echo(f"{entry['combination']:<50} python {entry['python']}  {' '.join(backends)}")
 
 
 @app.command()

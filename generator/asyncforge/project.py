@@ -1,5 +1,6 @@
-"""Creating a project: Copier renders it, then the project gets its own git history so that
-`copier update` can three-way merge template changes into it later."""
+"""Creating and updating a project. Copier renders and merges; this adds what Copier lacks: a
+template source a teammate can reach, no made-up commits, a first git commit and a lock file,
+no silent deletions, no ORM switch, and conflicts reported instead of left for later."""
 
 import re
 import shutil
@@ -17,14 +18,20 @@ from copier.errors import DirtyLocalWarning
 
 from .template import template_root
 
+ANSWERS_FILE = ".copier-answers.yml"
+
 
 class GeneratorError(Exception):
     """A failure with a message meant for the person at the terminal."""
 
 
+def _warn(message: str) -> None:
+    print(f"asyncforge: warning: {' '.join(message.split())}", file=sys.stderr)
+
+
 def git(project: Path, *args: str) -> str:
     completed = subprocess.run(
-        ["git", *args], cwd=project, capture_output=True, text=True, check=False
+        ["git", *args], cwd=project, capture_output=True, text=True, check=False, timeout=120
     )
     if completed.returncode != 0:
         detail = (completed.stderr or completed.stdout).strip().splitlines()
@@ -32,10 +39,26 @@ def git(project: Path, *args: str) -> str:
     return completed.stdout
 
 
+def copy_template(
+    source: str,
+    destination: Path,
+    answers: dict[str, Any],
+    *,
+    vcs_ref: str | None,
+    defaults: bool = True,
+    quiet: bool = True,
+) -> None:
+    """Copier's `run_copy`; a dirty local template is rendered as it is (callers that must not
+    do so check first, see `dirty_files`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DirtyLocalWarning)
+        run_copy(source, destination, data=answers, defaults=defaults, vcs_ref=vcs_ref, quiet=quiet)
+
+
 def read_answers(project: Path) -> dict[str, Any]:
-    answers_file = project / ".copier-answers.yml"
+    answers_file = project / ANSWERS_FILE
     if not answers_file.is_file():
-        raise GeneratorError(f"{project} has no .copier-answers.yml: not made from this template")
+        raise GeneratorError(f"{project} has no {ANSWERS_FILE}: not made from this template")
     loaded: dict[str, Any] = yaml.safe_load(answers_file.read_text()) or {}
     return loaded
 
@@ -58,34 +81,104 @@ def _commit_all(project: Path, message: str) -> None:
     git(project, *identity, "commit", "--quiet", "--no-verify", "-m", message)
 
 
+def _local_checkout(source: str) -> Path | None:
+    """The folder of a template given as a local path that is a git checkout, else `None`."""
+    if re.match(r"^[a-z][a-z0-9+.-]*://|^gh:|^gl:|^git@", source):
+        return None
+    path = Path(source).expanduser()
+    if not path.is_dir():
+        return None
+    inside = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"],
+        cwd=path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return path.resolve() if inside.returncode == 0 else None
+
+
+def dirty_files(checkout: Path) -> list[str]:
+    """Uncommitted changes (untracked files included) that would end up in a render."""
+    return [line[3:] for line in git(checkout, "status", "--porcelain").splitlines() if line]
+
+
+def reachable_source(checkout: Path, commit: str) -> str:
+    """What the answers file should name: the checkout's `origin` remote, which a teammate can
+    clone, or else its absolute path (which works on this machine only)."""
+    remote = subprocess.run(
+        ["git", "remote", "get-url", "origin"], cwd=checkout, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    if remote.returncode != 0 or not remote.stdout.strip():
+        _warn(
+            f"the template checkout {checkout} has no 'origin' remote, so the project records "
+            "its absolute path: `copier update` works on this machine only; pass "
+            "--template with a git URL to let teammates and CI update it"
+        )
+        return str(checkout)
+    published = git(checkout, "branch", "--remotes", "--contains", commit).strip()
+    if not published:
+        _warn(
+            f"template commit {commit[:12]} is not on origin yet; push it before teammates or "
+            "CI update this project"
+        )
+    return remote.stdout.strip()
+
+
+def _record_source(project: Path, source: str, commit: str | None) -> None:
+    """Rewrite the answers file's `_src_path` (and `_commit`) lines, keeping the rest as Copier
+    wrote it."""
+    answers_file = project / ANSWERS_FILE
+    text = re.sub(r"(?m)^_src_path: .*$", f"_src_path: {source}", answers_file.read_text())
+    if commit is not None:
+        text = re.sub(r"(?m)^_commit: .*$", f"_commit: {commit}", text)
+    answers_file.write_text(text)
+
+
 def create(
     destination: Path,
     answers: dict[str, Any],
     *,
     defaults: bool,
-    vcs_ref: str = "HEAD",
+    template: str | None = None,
+    vcs_ref: str | None = None,
+    allow_dirty: bool = False,
     quiet: bool = False,
 ) -> Path:
-    """Render into `destination` (absent or empty). `vcs_ref` defaults to the template as it is
-    checked out here, not its latest tag: the CLI renders the template it ships with."""
+    """Render into `destination` (absent or empty), lock, and make the first commit.
+
+    A template given as a URL is rendered at `vcs_ref` (default: its latest release tag). A
+    local checkout (this asyncforge by default) is rendered at `vcs_ref` (default: HEAD); one with
+    uncommitted changes is refused, because Copier would record a commit that does not exist,
+    unless `allow_dirty`: then the working tree is rendered and the project records HEAD, so that
+    updates merge from a real commit and treat the uncommitted part as the project's own edits."""
     destination = destination.resolve()
     if destination.exists() and any(destination.iterdir()):
         raise GeneratorError(f"{destination} exists and is not empty")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DirtyLocalWarning)
-        run_copy(
-            str(template_root()),  # absolute: a relative _src_path breaks later updates
-            destination,
-            data=answers,
-            defaults=defaults,
-            vcs_ref=vcs_ref,
-            quiet=quiet,
-        )
-    if any(issubclass(w.category, DirtyLocalWarning) for w in caught) and not quiet:
-        print("note: the template has uncommitted changes; they were included", file=sys.stderr)
+    source = template if template is not None else str(template_root())
+    checkout = _local_checkout(source)
+    commit, note = None, ""
+    if checkout is not None:
+        vcs_ref = vcs_ref or "HEAD"
+        dirty = dirty_files(checkout)
+        if dirty and not allow_dirty:
+            raise GeneratorError(
+                f"the template at {checkout} has uncommitted changes: {', '.join(dirty)}; commit "
+                "them (a project must record a template commit that exists) or pass "
+                "--allow-dirty to render the working tree for template development"
+            )
+        commit = git(checkout, "rev-parse", f"{vcs_ref}^{{commit}}").strip()
+        if dirty:
+            _warn(
+                f"rendering uncommitted template changes on top of {commit[:12]}; the project "
+                "records that commit, and updates treat the difference as the project's edits"
+            )
+            note = f"\n\nRendered with uncommitted template changes on top of {commit}."
+        source = str(checkout)  # rendered locally; the answers file then names a reachable source
+    copy_template(source, destination, answers, vcs_ref=vcs_ref, defaults=defaults, quiet=quiet)
+    if checkout is not None and commit is not None:
+        _record_source(destination, reachable_source(checkout, commit), commit if note else None)
     _lock(destination, quiet=quiet)
     git(destination, "init", "--quiet")
-    _commit_all(destination, "Create the service from the asyncforge template")
+    _commit_all(destination, "Create the service from the asyncforge template" + note)
     return destination
 
 
@@ -95,20 +188,21 @@ def _lock(project: Path, *, quiet: bool) -> None:
     uv = shutil.which("uv")
     locked = (
         uv is not None
-        and (
-            subprocess.run([uv, "lock", "--quiet"], cwd=project, capture_output=True, check=False)
+        and subprocess.run(
+            [uv, "lock", "--quiet"], cwd=project, capture_output=True, check=False, timeout=600
         ).returncode
         == 0
     )
     if not locked and not quiet:
-        print(
-            "note: could not run `uv lock`; run it in the project and commit uv.lock",
-            file=sys.stderr,
-        )
+        _warn("could not run `uv lock`; run it in the project and commit uv.lock")
 
 
-OPTIONS_THAT_TURN_OFF = {"redis": False, "prometheus": False, "tasks": "background_tasks"}
 CONFLICT_MARKER = re.compile(r"^(<{7}|>{7}) ", re.MULTILINE)
+LOCKED_OPTIONS = {
+    "orm": "would replace the project's whole data layer (models, repository, migrations) and "
+    "drop your changes to it; render a new project with --orm and move your code over instead"
+}
+"""Options that cannot change after creation, and why."""
 
 
 @dataclass
@@ -123,22 +217,18 @@ def _status(project: Path) -> list[str]:
 
 def _rendered_files(answers: dict[str, Any], vcs_ref: str | None) -> set[str]:
     with tempfile.TemporaryDirectory() as scratch:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DirtyLocalWarning)
-            run_copy(
-                str(answers["_src_path"]),
-                scratch,
-                data={k: v for k, v in answers.items() if not k.startswith("_")},
-                defaults=True,
-                vcs_ref=vcs_ref,
-                quiet=True,
-            )
+        copy_template(
+            str(answers["_src_path"]),
+            Path(scratch),
+            {k: v for k, v in answers.items() if not k.startswith("_")},
+            vcs_ref=vcs_ref,
+        )
         root = Path(scratch)
         return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
 
 
 def files_removed_by(project: Path, current: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
-    """Files of the project that the template only renders with the current answers."""
+    """Files of the project that the template renders with the current answers only."""
     commit = current.get("_commit")
     only_now = _rendered_files(current, commit) - _rendered_files(wanted, commit)
     return sorted(path for path in only_now if (project / path).exists())
@@ -168,8 +258,8 @@ def update(
     assume_yes: bool = False,
     quiet: bool = False,
 ) -> UpdateReport:
-    """Copier's three-way update, made safe: a clean work tree first, no ORM switch, no silent
-    deletion of files when an option is turned off, and conflicts reported, not left for later."""
+    """Copier's three-way update, made safe: a clean work tree first, no switch of a locked
+    option, no silent deletion of files when an option changes, and conflicts reported."""
     project = project.resolve()
     current = read_answers(project)
     if _status(project):
@@ -177,22 +267,17 @@ def update(
             f"{project} has uncommitted changes; commit or stash them first, so that the update "
             "can be reviewed and undone"
         )
-    if "orm" in changes and changes["orm"] != current.get("orm"):
-        raise GeneratorError(
-            f"switching the ORM from {current.get('orm')} to {changes['orm']} would replace the "
-            "project's whole data layer (models, repository, migrations) and drop your changes to "
-            "it; render a new project with --orm and move your code over instead"
-        )
-    turned_off = [
-        option
-        for option, off_value in OPTIONS_THAT_TURN_OFF.items()
-        if option in changes and changes[option] == off_value and current.get(option) != off_value
-    ]
-    if turned_off:
+    for option, why in LOCKED_OPTIONS.items():
+        if option in changes and changes[option] != current.get(option):
+            raise GeneratorError(
+                f"switching {option} from {current.get(option)} to {changes[option]} {why}"
+            )
+    changed_answers = [name for name, value in changes.items() if current.get(name) != value]
+    if changed_answers:
         doomed = files_removed_by(project, current, {**current, **changes})
         if doomed and not assume_yes:
             raise GeneratorError(
-                f"turning off {', '.join(turned_off)} deletes these files, your edits to them "
+                f"changing {', '.join(changed_answers)} deletes these files, your edits to them "
                 f"included: {', '.join(doomed)}; run again with --yes to go ahead"
             )
     with warnings.catch_warnings():

@@ -1,7 +1,10 @@
-"""Where the template lives and what its questions are, read from `copier.yml` itself."""
+"""Where the template lives and what its questions are, read from `copier.yml` itself: the CLI's
+flags, the matrix's axes and the supported Pythons all come from here, so a question added to
+`copier.yml` reaches every one of them without touching the generator."""
 
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +29,36 @@ class Question:
     default: Any
     help: str
     choices: tuple[str, ...] = ()
+    hidden: bool = False
+    """`when: false`: never asked; a fact about the template, such as its supported Pythons."""
+
+    @property
+    def is_option(self) -> bool:
+        """A feature switch (a bool or a choice): an axis of the matrix."""
+        return not self.hidden and (self.type == "bool" or bool(self.choices))
+
+    @property
+    def values(self) -> tuple[Any, ...]:
+        """Every value an option can take, its default first."""
+        if self.type == "bool":
+            return (bool(self.default), not self.default)
+        return (self.default, *(value for value in self.choices if value != self.default))
+
+    def describe_values(self) -> str:
+        if self.choices:
+            return " | ".join(self.choices)
+        return "true | false" if self.type == "bool" else self.type
 
 
-def questions(root: Path | None = None) -> list[Question]:
-    config: dict[str, Any] = yaml.safe_load(((root or template_root()) / "copier.yml").read_text())
+def _config(root: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((root / "copier.yml").read_text())
+    return loaded
+
+
+@cache
+def _questions(root: Path) -> tuple[Question, ...]:
     found = []
-    for name, spec in config.items():
+    for name, spec in _config(root).items():
         if name.startswith("_") or not isinstance(spec, dict):
             continue
         choices = spec.get("choices") or {}
@@ -41,8 +68,27 @@ def questions(root: Path | None = None) -> list[Question]:
                 name=name,
                 type=str(spec.get("type", "str")),
                 default=spec.get("default"),
-                help=str(spec.get("help", "")),
+                help=" ".join(str(spec.get("help", "")).split()),
                 choices=values,
+                hidden=spec.get("when") is False,
             )
         )
-    return found
+    return tuple(found)
+
+
+def questions(root: Path | None = None) -> list[Question]:
+    """Every question a user answers, in `copier.yml`'s order (hidden facts excluded)."""
+    return [q for q in _questions((root or template_root()).resolve()) if not q.hidden]
+
+
+def options(root: Path | None = None) -> list[Question]:
+    """The feature switches: the axes of the matrix."""
+    return [q for q in questions(root) if q.is_option]
+
+
+def fact(name: str, root: Path | None = None) -> Any:
+    """A hidden question's value, e.g. `python_versions`."""
+    for question in _questions((root or template_root()).resolve()):
+        if question.name == name and question.hidden:
+            return question.default
+    raise KeyError(f"copier.yml has no hidden question {name!r}")

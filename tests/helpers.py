@@ -1,0 +1,56 @@
+"""Helpers the generator's tests share: git with a fixed identity, a committed copy of the
+template (the CLI refuses a dirty one), and the `asyncforge` command run as a user runs it."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
+IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *IDENTITY, *args], cwd=repo, check=True, capture_output=True, text=True,
+        timeout=120,
+    ).stdout  # fmt: skip
+
+
+def commit_all(repo: Path, message: str) -> None:
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--no-verify", "-m", message)
+
+
+def committed_template(repo: Path, tag: str = "v1") -> Path:
+    """This checkout's template (uncommitted edits included) as the first commit of a new git
+    repository, tagged `tag`."""
+    repo.mkdir(parents=True)
+    shutil.copy(ROOT / "copier.yml", repo)
+    shutil.copytree(
+        ROOT / "template", repo / "template", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    git(repo, "init", "--quiet", "--initial-branch", "main")
+    commit_all(repo, tag)
+    git(repo, "tag", tag)
+    return repo
+
+
+def asyncforge(
+    *args: str, template: Path | None = None, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """The command with no terminal; `template` stands in for this checkout."""
+    environment = dict(os.environ)
+    if template is not None:
+        environment["ASYNCFORGE_TEMPLATE"] = str(template)
+    return subprocess.run(
+        [str(BIN / "asyncforge"), *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=environment,
+        cwd=cwd,
+        timeout=timeout,
+    )
