@@ -1,14 +1,128 @@
-"""Domain errors become 4xx answers with a JSON body saying what is wrong, never a 500."""
+"""Every error is a JSON body in FastAPI's shape, `{"detail": ...}`, never a plain-text 500, and
+the OpenAPI document lists each status an operation can return with that body.
+
+A 422 says what is wrong without echoing the request back: at most a short excerpt of each
+offending value, and never a value that would not survive JSON or UTF-8 (NaN, infinities, lone
+surrogates), which used to turn a client's mistake into a 500.
+"""
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from .repository import ConflictError
+from .repository import ConflictError, DatabaseUnavailable
+
+logger = logging.getLogger(__name__)
+
+EXCERPT_CHARACTERS = 40
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+class ValidationIssue(BaseModel):
+    type: str
+    loc: list[str | int]
+    msg: str
+    input: str | int | float | bool | None = None
+    """A short excerpt of the offending value; absent for objects and arrays."""
+
+
+class ValidationErrorBody(BaseModel):
+    detail: list[ValidationIssue]
+
+
+_DESCRIPTIONS = {
+    400: "The request body could not be read",
+    404: "No such item",
+    409: "The name is taken by another item",
+    413: "The request body is larger than MAX_REQUEST_BODY_BYTES",
+    422: "The request is malformed: `detail` says which part and why",
+    503: "A dependency is down or did not answer in time; try again after `Retry-After`",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the errors an operation can answer with."""
+    return {
+        code: {
+            "model": ValidationErrorBody if code == 422 else ErrorBody,
+            "description": _DESCRIPTIONS[code],
+        }
+        for code in codes
+    }
+
+
+def _text(value: str, limit: int = EXCERPT_CHARACTERS) -> str:
+    """Valid UTF-8 (a lone surrogate becomes `?`), cut to `limit` characters."""
+    clean = value.encode("utf-8", "replace").decode("utf-8")
+    return clean if len(clean) <= limit else clean[:limit] + "…"
+
+
+def _excerpt(value: Any) -> str | int | float | bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**15 else _text(str(value))
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str | bytes):
+        return _text(value if isinstance(value, str) else value.decode("utf-8", "replace"))
+    return None  # an object or an array: the location says which one
+
+
+def validation_issues(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    issues = []
+    for error in errors:
+        issue: dict[str, Any] = {
+            "type": str(error.get("type", "value_error")),
+            "loc": [part if isinstance(part, int) else _text(str(part)) for part in error["loc"]],
+            "msg": _text(str(error.get("msg", "")), limit=300),
+        }
+        excerpt = _excerpt(error.get("input"))
+        if excerpt is not None:
+            issue["input"] = excerpt
+        issues.append(issue)
+    return issues
+
+
+async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    body = {"detail": validation_issues(error.errors())}
+    return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
 async def _conflict(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
 
 
+def unavailable_response(detail: str, retry_after_seconds: int) -> JSONResponse:
+    return JSONResponse(
+        {"detail": detail},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(retry_after_seconds)},
+    )
+
+
+async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+    logger.warning("%s %s: %s", request.method, request.url.path, error)
+    return unavailable_response(str(error), request.app.state.settings.retry_after_seconds)
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    # Logged with its stack by the server; the client learns nothing about the internals.
+    return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(ConflictError, _conflict)
+    app.add_exception_handler(DatabaseUnavailable, _unavailable)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,8 +1,16 @@
 """The seam between the API and the data layer: what every ORM implementation provides.
 
 `db.Database` (one implementation per ORM) hands out an `ItemRepository` inside a unit of work:
-`transaction()` commits when the block ends and rolls back when it raises, so a handler's write is
-durable before its response is sent; `reader()` serves reads without holding a transaction open.
+
+- `transaction()`: several statements that succeed or fail together; committed when the block
+  ends, rolled back when it raises.
+- `autocommit()`: each repository call is one statement that commits on its own: the cheapest
+  way to make a single write durable before the response is sent.
+- `reader()`: reads, with no transaction held open.
+
+Every repository write records a `Change`; the data layer publishes them once committed. A
+database that is down, stalled or out of connections raises `DatabaseUnavailable` (the API
+answers 503) within `DATABASE_TIMEOUT_SECONDS`, never a hang.
 """
 
 from collections.abc import Mapping
@@ -10,11 +18,17 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol
 
+from .changes import AfterCommit
 from .schemas import ItemCreate, ItemRead
 
 
 class ConflictError(Exception):
     """A write broke a uniqueness rule; the API answers 409 with this message."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer in time, refused, or dropped the connection: worth another
+    try later. Carries a short reason, never an address."""
 
 
 class ItemRepository(Protocol):
@@ -32,11 +46,17 @@ class ItemRepository(Protocol):
     async def delete(self, item_id: int) -> bool: ...
 
     async def mark_processed(self, item_id: int, at: datetime) -> bool:
-        """Record that the item's background job ran; `False` when the item is gone."""
+        """Record that the item's background job ran, once: a second run keeps the first time.
+        `False` when the item is gone."""
+
+    async def pending(self, *, older_than: datetime, limit: int) -> list[int]:
+        """Ids of items whose job has not run and that were created before `older_than`."""
 
 
 class DataStore(Protocol):
     """Lifecycle and units of work of a data layer; created once per process in the lifespan."""
+
+    after_commit: AfterCommit
 
     async def connect(self) -> None: ...
 
@@ -46,8 +66,11 @@ class DataStore(Protocol):
         """Bring the schema to the latest migration."""
 
     async def ping(self) -> None:
-        """Round-trip to the database; raises when it is unreachable."""
+        """Read the items table; raises when the database is unreachable, stalled or not
+        migrated."""
 
     def transaction(self) -> AbstractAsyncContextManager[ItemRepository]: ...
+
+    def autocommit(self) -> AbstractAsyncContextManager[ItemRepository]: ...
 
     def reader(self) -> AbstractAsyncContextManager[ItemRepository]: ...

@@ -1,35 +1,76 @@
-"""The API's request and response shapes, shared by every data layer."""
+"""The API's request and response shapes, shared by every data layer. What the OpenAPI document
+publishes is what the server enforces: a client generated from it gets no surprises."""
 
+import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
-    model_validator,
+    WithJsonSchema,
 )
+from typing_extensions import TypedDict  # pydantic reads typing.TypedDict from 3.12 on only
 
 MAX_ITEM_ID = 2**31 - 1
 """Ids are 32-bit integers in every supported database; larger values are refused with 422."""
 
+MAX_PRICE = Decimal("99999999.99")
+PRICE_PATTERN = r"^(-0(\.0{1,2})?|[0-9]{1,8}(\.[0-9]{1,2})?)$"
+"""Digits with at most two decimals; `-0` is read as 0."""
+_PRICE_TEXT = re.compile(PRICE_PATTERN)
 
-def _reject_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL in text; refuse it here instead of failing in the driver.
+
+def _storable_text(value: str) -> str:
+    # PostgreSQL cannot store NUL in text, and a lone surrogate is not UTF-8: refuse both here
+    # instead of failing in the driver.
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (no lone surrogates)") from None
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_reject_nul)]
-Description = Annotated[str, Field(max_length=2000), AfterValidator(_reject_nul)]
+def _price_input(value: Any) -> Any:
+    """A JSON number, or a string of digits with at most two decimals; nothing else that
+    `Decimal` would also read (`"1e3"`, `"NaN"`, `" 1 "`)."""
+    if isinstance(value, str) and not _PRICE_TEXT.match(value):
+        raise ValueError("must be a number with at most two decimals, e.g. 12.50")
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+def _no_negative_zero(value: Decimal) -> Decimal:
+    return abs(value) if value.is_zero() else value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable_text)]
+Description = Annotated[str, Field(max_length=2000), AfterValidator(_storable_text)]
 Price = Annotated[
     Decimal,
-    Field(ge=0, max_digits=10, decimal_places=2, allow_inf_nan=False),
+    BeforeValidator(_price_input),
+    Field(ge=0, le=MAX_PRICE, max_digits=10, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(_no_negative_zero),
     PlainSerializer(float, return_type=float, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": float(MAX_PRICE), "multipleOf": 0.01},
+                {"type": "string", "pattern": PRICE_PATTERN},
+            ],
+            "description": "At most 99999999.99, with at most two decimals.",
+            "examples": [12.5, "12.50"],
+        },
+        mode="validation",
+    ),
 ]
 
 
@@ -41,25 +82,15 @@ class ItemCreate(BaseModel):
     price: Price
 
 
-class ItemUpdate(BaseModel):
-    """A partial update: only the fields present in the request body change."""
+class ItemUpdate(TypedDict, total=False):
+    """A partial update: only the fields present in the request body change. `name` and `price`
+    cannot be null; `description` can, which clears it."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    __pydantic_config__ = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[misc]
 
-    name: Name | None = None
-    description: Description | None = None
-    price: Price | None = None
-
-    @model_validator(mode="after")
-    def _required_fields_not_null(self) -> Self:
-        nulled = [
-            field
-            for field in ("name", "price")
-            if field in self.model_fields_set and getattr(self, field) is None
-        ]
-        if nulled:
-            raise ValueError(f"{', '.join(nulled)} cannot be null")
-        return self
+    name: Name
+    description: Description | None
+    price: Price
 
 
 class ItemRead(BaseModel):
@@ -68,13 +99,17 @@ class ItemRead(BaseModel):
     id: int
     name: str
     description: str | None
-    price: Price
+    price: Annotated[
+        Decimal,
+        AfterValidator(_no_negative_zero),
+        PlainSerializer(float, return_type=float, when_used="json"),
+    ]
     created_at: datetime
     processed_at: datetime | None
 
 
 Processing = Literal["queued", "pending"]
-"""`pending`: the job could not be queued (broker down); `POST .../process` queues it again."""
+"""`pending`: the job could not be queued yet (broker down); the pending sweep queues it again."""
 
 
 class ItemCreated(ItemRead):

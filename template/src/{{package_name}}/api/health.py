@@ -1,15 +1,17 @@
-"""Liveness and readiness. Readiness asks every dependency the app factory registered, in parallel
-and each with a time limit, so one hung dependency cannot hang the probe."""
+"""Liveness and readiness. Readiness asks every dependency the runtime registered, in parallel
+and each with a time limit, so one hung dependency cannot hang the probe; its errors name the
+dependency and a short reason, never an address."""
 
 import asyncio
 import time
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from ..readiness import ReadinessCheck
+from ..unavailable import unavailable_reason
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -29,9 +31,14 @@ class Readiness(BaseModel):
     checks: dict[str, CheckResult]
 
 
-@router.get("/live")
-async def live() -> Liveness:
-    return Liveness()
+_ALIVE = Liveness().model_dump_json().encode()
+
+
+@router.get("/live", response_model=Liveness)
+async def live() -> Response:
+    """200 while the process can answer; asks no dependency. Probed often, so it answers with
+    bytes made once."""
+    return Response(_ALIVE, media_type="application/json")
 
 
 async def _run(check: ReadinessCheck, seconds: float) -> CheckResult:
@@ -41,14 +48,18 @@ async def _run(check: ReadinessCheck, seconds: float) -> CheckResult:
             await check.probe()
     except Exception as error:  # any failure of the probe means "not ready", whatever its type
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        message = str(error) or type(error).__name__
+        reason = unavailable_reason(error) or type(error).__name__
+        if isinstance(error, TimeoutError):
+            reason = f"no answer within {seconds:g} s"
         status = "down" if check.critical else "degraded"
-        return CheckResult(status=status, latency_ms=latency_ms, error=message)
+        return CheckResult(status=status, latency_ms=latency_ms, error=reason)
     return CheckResult(status="ok", latency_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
 @router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}})
 async def ready(request: Request) -> JSONResponse:
+    """200 when every critical dependency answers (`degraded` when an optional one does not);
+    503 naming the one that is down."""
     checks: list[ReadinessCheck] = request.app.state.readiness_checks
     seconds: float = request.app.state.settings.readiness_timeout_seconds
     results = await asyncio.gather(*(_run(check, seconds) for check in checks))
@@ -60,4 +71,6 @@ async def ready(request: Request) -> JSONResponse:
     else:
         overall, code = "ok", 200
     body = Readiness(status=overall, checks=by_name)
-    return JSONResponse(body.model_dump(mode="json"), status_code=code)
+    retry_after = str(request.app.state.settings.retry_after_seconds)
+    headers = {"Retry-After": retry_after} if code == 503 else None
+    return JSONResponse(body.model_dump(mode="json"), status_code=code, headers=headers)

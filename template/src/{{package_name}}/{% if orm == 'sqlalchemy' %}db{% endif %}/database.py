@@ -1,17 +1,29 @@
-"""The engine's lifecycle and the units of work the API and the background jobs use."""
+"""The engine's lifecycle and the units of work the API and the background jobs use.
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+Sized for a steady load: `DATABASE_POOL_SIZE` connections and no overflow, so that a burst
+waits its turn (at most `DATABASE_TIMEOUT_SECONDS`, then 503) instead of opening and closing
+connections; the pool never churns. Every unit of work is bounded by the same timeout, which is
+also each statement's timeout on the server.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from ..changes import AfterCommit, Change
+from ..repository import DatabaseUnavailable
 from ..settings import Settings
+from ..unavailable import unavailable_reason
 from .repository import SqlAlchemyItemRepository
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -37,6 +49,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def _replace_closed_connection(dbapi_connection: Any, *_: Any) -> None:
+    """A pooled connection the server has closed (a restart, `pg_terminate_backend`) is swapped
+    for a new one when it is checked out: no request fails on it, and no round trip is spent on
+    a pre-ping for the connections that are fine."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
+
+
+def _connect_args(url: URL, settings: Settings) -> dict[str, Any]:
+    seconds = settings.database_timeout_seconds
+    if url.get_backend_name() == "sqlite":
+        return {"timeout": seconds}  # how long a writer waits for SQLite's lock
+    return {
+        "timeout": seconds,  # connecting
+        "command_timeout": seconds,  # any statement, on the client: a stalled network
+        "server_settings": {
+            "statement_timeout": str(int(seconds * 1000)),  # the server gives up as well
+            "application_name": settings.app_name,
+        },
+    }
+
+
 def _upgrade_to_head(connection: Connection) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -46,23 +80,26 @@ def _upgrade_to_head(connection: Connection) -> None:
 
 class Database:
     """One engine per process. `transaction()` commits before the caller's block is left;
-    `reader()` runs on an AUTOCOMMIT view of the same pool, so reads send no BEGIN/ROLLBACK."""
+    `autocommit()` and `reader()` run on an AUTOCOMMIT view of the same pool, so they send no
+    BEGIN/COMMIT. Changes are published to `after_commit` once committed."""
 
     def __init__(self, settings: Settings) -> None:
         self.url = async_url(settings.database_url)
         self.is_embedded = self.url.get_backend_name() == "sqlite"
-        self.engine = create_async_engine(
+        self._timeout = settings.database_timeout_seconds
+        self.engine: AsyncEngine = create_async_engine(
             self.url,
-            echo=settings.database_echo,
             pool_size=settings.database_pool_size,
-            max_overflow=settings.database_pool_size,
-            connect_args={"timeout": settings.database_timeout_seconds},
+            max_overflow=0,
+            pool_timeout=self._timeout,
+            connect_args=_connect_args(self.url, settings),
         )
         if self.is_embedded:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
+        else:
+            event.listen(self.engine.sync_engine, "checkout", _replace_closed_connection)
+        self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.after_commit = AfterCommit()
 
     async def connect(self) -> None:
         """The embedded SQLite database is migrated here, so that a first run needs no set-up;
@@ -77,16 +114,48 @@ class Database:
         async with self.engine.begin() as connection:
             await connection.run_sync(_upgrade_to_head)
 
+    def observe_pool(self, checked_out: Callable[[], None], checked_in: Callable[[], None]) -> None:
+        """Call `checked_out` and `checked_in` as connections leave and return to the pool."""
+        event.listen(self.engine.sync_engine, "checkout", lambda *_: checked_out())
+        event.listen(self.engine.sync_engine, "checkin", lambda *_: checked_in())
+
     async def ping(self) -> None:
-        async with self._read_engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with self.reader() as items:
+            await items.page(limit=1, offset=0)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlAlchemyItemRepository]:
-        async with self._sessions() as session, session.begin():
-            yield SqlAlchemyItemRepository(session)
+        changes: list[Change] = []
+        async with self._bounded(self.engine.begin) as connection:
+            yield SqlAlchemyItemRepository(connection, changes)
+        await self.after_commit.publish(changes)
 
     @asynccontextmanager
-    async def reader(self) -> AsyncIterator[SqlAlchemyItemRepository]:
-        async with self._read_sessions() as session:
-            yield SqlAlchemyItemRepository(session)
+    async def autocommit(self) -> AsyncIterator[SqlAlchemyItemRepository]:
+        changes: list[Change] = []
+        try:
+            async with self._bounded(self._autocommit_engine.connect) as connection:
+                yield SqlAlchemyItemRepository(connection, changes)
+        finally:  # each statement committed on its own: what was written is published
+            await self.after_commit.publish(changes)
+
+    reader = autocommit
+
+    @asynccontextmanager
+    async def _bounded(
+        self, open_connection: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
+    ) -> AsyncIterator[AsyncConnection]:
+        """A connection for one unit of work, all of it within the timeout; an unavailable
+        database becomes `DatabaseUnavailable`."""
+        try:
+            async with asyncio.timeout(self._timeout), open_connection() as connection:
+                yield connection
+        except DatabaseUnavailable:
+            raise
+        except Exception as error:
+            reason = unavailable_reason(error, also=(PoolTimeoutError,))
+            if reason is None and getattr(error, "connection_invalidated", False):
+                reason = "connection lost"
+            if reason is None:
+                raise
+            raise DatabaseUnavailable(f"the database is unavailable: {reason}") from error

@@ -3,7 +3,18 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Dialect, Integer, MetaData, Numeric, String, Text, TypeDecorator
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..clock import utcnow
@@ -15,6 +26,7 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+PENDING = text("processed_at IS NULL")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -42,6 +54,12 @@ class Base(DeclarativeBase):
 
 class Item(Base):
     __tablename__ = "items"
+    __table_args__ = (
+        # Finds the items whose job has not run yet, however large the table grows.
+        Index("ix_items_pending", "created_at", postgresql_where=PENDING, sqlite_where=PENDING),
+        # SQLite would otherwise give a deleted item's id to the next new one.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)

@@ -25,11 +25,15 @@ def tortoise_url(database_url: str) -> str:
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     connection = expand_db_url(tortoise_url(settings.database_url))
+    seconds = settings.database_timeout_seconds
     if connection["engine"] == "tortoise.backends.asyncpg":
         connection["credentials"].update(
-            min_size=1,
-            max_size=settings.database_pool_size,
-            timeout=settings.database_timeout_seconds,
+            minsize=1,
+            maxsize=settings.database_pool_size,
+            timeout=seconds,  # connecting
+            command_timeout=seconds,  # any statement, on the client: a stalled network
+            server_settings={"statement_timeout": str(int(seconds * 1000))},
+            application_name=settings.app_name,
         )
     return {
         "connections": {"default": connection},

@@ -1,5 +1,11 @@
-"""Tortoise's lifecycle and the units of work the API and the background jobs use."""
+"""Tortoise's lifecycle and the units of work the API and the background jobs use.
 
+The pool holds up to `DATABASE_POOL_SIZE` connections; every unit of work is bounded by
+`DATABASE_TIMEOUT_SECONDS`, which is also each statement's timeout on the client and the
+server, so a stalled database is answered with 503, never a hang.
+"""
+
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -7,9 +13,13 @@ from pathlib import Path
 from aerich import Command
 from tortoise import connections
 from tortoise.contrib.fastapi import RegisterTortoise
+from tortoise.exceptions import DBConnectionError
 from tortoise.transactions import in_transaction
 
+from ..changes import AfterCommit, Change
+from ..repository import DatabaseUnavailable
 from ..settings import Settings
+from ..unavailable import unavailable_reason
 from .config import APP, tortoise_config
 from .repository import TortoiseItemRepository
 
@@ -19,12 +29,15 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 class Database:
     """Tortoise keeps one ORM context per process: `connect()` opens it for every task (requests
     run in other tasks than the lifespan), `disconnect()` closes it. `transaction()` commits before
-    the caller's block is left; `reader()` reads on the pool without a transaction."""
+    the caller's block is left; `autocommit()` and `reader()` run each statement on its own
+    pooled connection. Changes are published to `after_commit` once committed."""
 
     def __init__(self, settings: Settings) -> None:
         self.config = tortoise_config(settings)
         self.is_embedded = self.config["connections"]["default"]["engine"].endswith("sqlite")
+        self._timeout = settings.database_timeout_seconds
         self._orm = RegisterTortoise(config=self.config)
+        self.after_commit = AfterCommit()
 
     async def connect(self) -> None:
         """The embedded SQLite database is migrated here, so that a first run needs no set-up;
@@ -42,13 +55,38 @@ class Database:
         await command.upgrade(run_in_transaction=True)
 
     async def ping(self) -> None:
-        await connections.get("default").execute_query("SELECT 1")
+        async with self.reader() as items:
+            await items.page(limit=1, offset=0)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[TortoiseItemRepository]:
-        async with in_transaction("default") as connection:
-            yield TortoiseItemRepository(connection)
+        changes: list[Change] = []
+        async with self._bounded(), in_transaction("default") as connection:
+            yield TortoiseItemRepository(connection, changes)
+        await self.after_commit.publish(changes)
 
     @asynccontextmanager
-    async def reader(self) -> AsyncIterator[TortoiseItemRepository]:
-        yield TortoiseItemRepository(connections.get("default"))
+    async def autocommit(self) -> AsyncIterator[TortoiseItemRepository]:
+        changes: list[Change] = []
+        try:
+            async with self._bounded():
+                yield TortoiseItemRepository(connections.get("default"), changes)
+        finally:  # each statement committed on its own: what was written is published
+            await self.after_commit.publish(changes)
+
+    reader = autocommit
+
+    @asynccontextmanager
+    async def _bounded(self) -> AsyncIterator[None]:
+        """The unit of work within the timeout; an unavailable database becomes
+        `DatabaseUnavailable`."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                yield
+        except DatabaseUnavailable:
+            raise
+        except Exception as error:
+            reason = unavailable_reason(error, also=(DBConnectionError,))
+            if reason is None:
+                raise
+            raise DatabaseUnavailable(f"the database is unavailable: {reason}") from error

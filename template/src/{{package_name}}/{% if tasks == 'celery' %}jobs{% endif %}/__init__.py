@@ -1,5 +1,5 @@
 """Background work on Celery: the API queues a task per job, a separate worker runs it."""
 
-from .scheduler import ItemJobs, ItemJobsDep, TaskQueue
+from .scheduler import ItemJobs, ItemJobsDep, JobRunner
 
-__all__ = ["ItemJobs", "ItemJobsDep", "TaskQueue"]
+__all__ = ["ItemJobs", "ItemJobsDep", "JobRunner"]

@@ -1,5 +1,6 @@
 """The API's side of Celery: jobs are published by task name, and publishing never waits on a
-broker for longer than `CELERY_PUBLISH_TIMEOUT_SECONDS`."""
+broker for longer than `CELERY_PUBLISH_TIMEOUT_SECONDS`. An item whose job could not be
+published stays pending; the pending sweep publishes it again once the broker is back."""
 
 import logging
 from functools import partial
@@ -9,22 +10,26 @@ import anyio
 from fastapi import Depends, Request
 from kombu.exceptions import OperationalError
 
-from ..settings import Settings
-from .celery_config import PROCESS_ITEM, create_celery
+from ..logging_config import request_id
+from ..readiness import ReadinessCheck
+from ..runtime import Runtime
+from .celery_config import TASK_NAME, create_celery
 
 logger = logging.getLogger(__name__)
 
 
-class TaskQueue:
+class JobRunner:
     """Created once in the lifespan; its Celery client keeps a pool of broker connections."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._celery = create_celery(settings)
-        self._timeout = settings.celery_publish_timeout_seconds
+    def __init__(self, runtime: Runtime) -> None:
+        self._celery = create_celery(runtime.settings)
+        self._timeout = runtime.settings.celery_publish_timeout_seconds
+        self.readiness_checks = (ReadinessCheck("broker", self.ping),)
 
     async def publish(self, task: str, *args: Any) -> str | None:
         """The task's id, or `None` when the broker could not take it in time."""
-        send = partial(self._celery.send_task, task, args=args, retry=False)
+        headers = {"request_id": request_id.get()}  # the worker's log lines carry it too
+        send = partial(self._celery.send_task, task, args=args, retry=False, headers=headers)
         try:
             with anyio.fail_after(self._timeout):
                 result = await anyio.to_thread.run_sync(send, abandon_on_cancel=True)
@@ -34,6 +39,13 @@ class TaskQueue:
         task_id: str = result.id
         return task_id
 
+    async def schedule(self, item_id: int) -> bool:
+        """`False` when the broker is down: the item stays pending until the next sweep."""
+        task_id = await self.publish(TASK_NAME, item_id)
+        if task_id is not None:
+            logger.info("queued task %s for item %s", task_id, item_id)
+        return task_id is not None
+
     async def ping(self) -> None:
         def connect() -> None:
             with self._celery.connection_for_write() as connection:
@@ -42,25 +54,22 @@ class TaskQueue:
         with anyio.fail_after(self._timeout):
             await anyio.to_thread.run_sync(connect, abandon_on_cancel=True)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self._celery.close()
 
 
 class ItemJobs:
-    def __init__(self, queue: TaskQueue) -> None:
-        self._queue = queue
+    def __init__(self, runner: JobRunner) -> None:
+        self._runner = runner
 
     async def process_later(self, item_id: int) -> bool:
-        """`False` when the broker is down: the item stays unprocessed until it is queued again."""
-        task_id = await self._queue.publish(PROCESS_ITEM, item_id)
-        if task_id is not None:
-            logger.info("queued task %s for item %s", task_id, item_id)
-        return task_id is not None
+        """`False` when the broker is down: the pending sweep queues the item later."""
+        return await self._runner.schedule(item_id)
 
 
 async def get_item_jobs(request: Request) -> ItemJobs:
-    queue: TaskQueue = request.app.state.task_queue
-    return ItemJobs(queue)
+    runner: JobRunner = request.app.state.jobs
+    return ItemJobs(runner)
 
 
 ItemJobsDep = Annotated[ItemJobs, Depends(get_item_jobs)]

@@ -2,51 +2,44 @@
 database, one warning is logged per outage (not per request), Redis is left alone for a moment,
 and caching resumes by itself when it answers again."""
 
-import functools
-import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
-from fastapi import Depends, Request, Response
-from pydantic import TypeAdapter
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-{% if prometheus -%}
-from .metrics import CACHE_LOOKUPS
-{% endif -%}
-from .settings import Settings
+from ..changes import Change
+from ..settings import Settings
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Endpoint = Callable[..., Awaitable[Any]]
+LookupObserver = Callable[[str], None]
 
 TOMBSTONE = b""
 """What a write leaves in a key for `TOMBSTONE_MS`. It reads as a miss, and a fill started before
 the write cannot replace it (fills only set absent keys): that read's stale answer is not cached."""
 TOMBSTONE_MS = 2000
 
-ITEM_KEY = "items:{item_id}"
-"""An item's entry; every write to the item deletes it, the background job's too."""
-
 
 class Cache:
-    """One connection pool per process, created in the lifespan; keys carry a per-service prefix."""
+    """One connection pool per process, created with the runtime; keys carry a per-service
+    prefix. It is the runtime's response store (see `cache_policy`)."""
 
     def __init__(
         self, client: Redis, *, prefix: str, ttl_seconds: float, retry_after_seconds: float
     ) -> None:
         self._client = client
         self._prefix = prefix
-        self._ttl_ms = int(ttl_seconds * 1000)
+        self._ttl_ms = max(1, int(ttl_seconds * 1000))
         self._retry_after = retry_after_seconds
         self._skip_until = 0.0
         self._in_outage = False
+        self._lookup_observers: list[LookupObserver] = []
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Cache":
@@ -81,6 +74,20 @@ class Cache:
             lambda: self._client.set(self._prefix + key, TOMBSTONE, px=TOMBSTONE_MS), None
         )
 
+    async def invalidate(self, changes: Sequence[Change]) -> None:
+        """After a commit: the entry (`items:42`) of every row changed or deleted goes. A new row
+        has none: only successful reads are cached, and ids are never reused."""
+        stale = dict.fromkeys(change.name for change in changes if change.kind != "created")
+        for name in stale:
+            await self.delete(name)
+
+    def on_lookup(self, observer: LookupObserver) -> None:
+        self._lookup_observers.append(observer)
+
+    def record_lookup(self, result: str) -> None:
+        for observer in self._lookup_observers:
+            observer(result)
+
     async def ping(self) -> None:
         """For readiness: asks Redis even during an outage, and raises when it does not answer."""
         await self._client.ping()
@@ -107,49 +114,3 @@ class Cache:
         if self._in_outage:
             self._in_outage = False
             logger.warning("Redis is answering again; caching resumed")
-
-
-async def get_cache(request: Request) -> Cache:
-    cache: Cache = request.app.state.cache
-    return cache
-
-
-CacheDep = Annotated[Cache, Depends(get_cache)]
-
-
-def cached(key: str) -> Callable[[Endpoint], Endpoint]:
-    """Serve a GET endpoint cache-aside. `key` is formatted with the endpoint's arguments, e.g.
-    `@cached("items:{item_id}")`. A hit returns the stored JSON as it is, without running the
-    endpoint; a miss runs it and stores its JSON. Answers carry `X-Cache: hit` or `miss`.
-    Writes must `await cache.delete(key)` for the same key."""
-
-    def decorate(endpoint: Endpoint) -> Endpoint:
-        signature = inspect.signature(endpoint)
-        to_json = TypeAdapter(signature.return_annotation).dump_json
-
-        @functools.wraps(endpoint)
-        async def serve(*args: Any, cache_request: Request, **kwargs: Any) -> Response:
-            cache: Cache = cache_request.app.state.cache
-            cache_key = key.format(**kwargs)
-            body = await cache.get(cache_key)
-            if body is not None:
-{%- if prometheus %}
-                CACHE_LOOKUPS.labels(result="hit").inc()
-{%- endif %}
-                return Response(body, media_type="application/json", headers={"X-Cache": "hit"})
-{%- if prometheus %}
-            CACHE_LOOKUPS.labels(result="miss").inc()
-{%- endif %}
-            body = to_json(await endpoint(*args, **kwargs))
-            await cache.fill(cache_key, body)
-            return Response(body, media_type="application/json", headers={"X-Cache": "miss"})
-
-        request_parameter = inspect.Parameter(
-            "cache_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request
-        )
-        serve.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[*signature.parameters.values(), request_parameter]
-        )
-        return serve
-
-    return decorate

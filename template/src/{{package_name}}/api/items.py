@@ -1,0 +1,115 @@
+"""The items resource. Each handler opens its own unit of work, so that a write is committed
+before the response is sent and the connection is back in the pool while the client reads it.
+What the options add (cache invalidation, metrics) follows every committed write by itself."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+
+from ..cache_policy import CachingRoute, cacheable
+from ..errors import error_responses
+from ..jobs import ItemJobsDep
+from ..schemas import (
+    MAX_ITEM_ID,
+    ItemCreate,
+    ItemCreated,
+    ItemPage,
+    ItemRead,
+    ItemUpdate,
+    ProcessingStatus,
+)
+from .deps import DatabaseDep
+
+router = APIRouter(prefix="/items", tags=["items"], route_class=CachingRoute)
+
+ItemId = Annotated[int, Path(ge=1, le=MAX_ITEM_ID, description="The item's id")]
+
+
+def _not_found(item_id: int) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"item {item_id} not found")
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 409, 413, 422, 503),
+)
+async def create_item(payload: ItemCreate, database: DatabaseDep, jobs: ItemJobsDep) -> ItemCreated:
+    """Create an item. It is stored before the answer is sent; its background job then sets
+    `processed_at`. `processing` is `queued` when the job was handed over at once, `pending`
+    when it could not be (the task broker was down): it is then queued again automatically."""
+    async with database.autocommit() as items:
+        item = await items.add(payload)
+    queued = await jobs.process_later(item.id)
+    return ItemCreated.model_construct(**dict(item), processing="queued" if queued else "pending")
+
+
+@router.post(
+    "/{item_id}/process",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=error_responses(404, 422, 503),
+)
+async def process_item_again(
+    item_id: ItemId, database: DatabaseDep, jobs: ItemJobsDep
+) -> ProcessingStatus:
+    """Queue the item's job again, an operator's tool: items whose job did not run are found
+    and queued again by the service itself. The job is idempotent."""
+    async with database.reader() as items:
+        item = await items.get(item_id)
+    if item is None:
+        raise _not_found(item_id)
+    if not await jobs.process_later(item_id):
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=f"the task broker is unavailable; item {item_id} is still pending",
+            headers={"Retry-After": "5"},
+        )
+    return ProcessingStatus(id=item_id, processing="queued")
+
+
+@router.get("", responses=error_responses(422, 503))
+async def list_items(
+    database: DatabaseDep,
+    limit: Annotated[int, Query(ge=1, le=100, description="Items per page")] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_ITEM_ID, description="Items to skip")] = 0,
+) -> ItemPage:
+    """One page of items in id order, with the total number of items."""
+    async with database.reader() as items:
+        page, total = await items.page(limit=limit, offset=offset)
+    return ItemPage.model_construct(items=page, total=total, limit=limit, offset=offset)
+
+
+@router.get("/{item_id}", responses=error_responses(404, 422, 503))
+@cacheable("items:{item_id}")
+async def get_item(item_id: ItemId, database: DatabaseDep) -> ItemRead:
+    """One item. With a cache configured, answered from it when possible (`X-Cache: hit`)."""
+    async with database.reader() as items:
+        item = await items.get(item_id)
+    if item is None:
+        raise _not_found(item_id)
+    return item
+
+
+@router.patch("/{item_id}", responses=error_responses(400, 404, 409, 413, 422, 503))
+async def update_item(item_id: ItemId, payload: ItemUpdate, database: DatabaseDep) -> ItemRead:
+    """Change the fields present in the body; the others keep their values. `name` and `price`
+    cannot be null; a null `description` clears it."""
+    async with database.transaction() as items:
+        item = await items.update(item_id, payload)
+    if item is None:
+        raise _not_found(item_id)
+    return item
+
+
+@router.delete(
+    "/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(404, 422, 503),
+)
+async def delete_item(item_id: ItemId, database: DatabaseDep) -> Response:
+    """Delete an item."""
+    async with database.autocommit() as items:
+        deleted = await items.delete(item_id)
+    if not deleted:
+        raise _not_found(item_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
