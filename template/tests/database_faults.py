@@ -1,0 +1,34 @@
+"""Ways to hurt a real database server from a test: reset the service's connections, or route
+the service through a proxy that can cut and stall."""
+
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from .tcp_proxy import TcpProxy
+
+
+def admin_url(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def terminate_backends(url: str, application_name: str) -> int:
+    """What a database restart or failover does to a service's pooled connections; returns how
+    many were cut."""
+    connection = await asyncpg.connect(admin_url(url))
+    try:
+        terminated = await connection.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = $1 AND pid <> pg_backend_pid()",
+            application_name,
+        )
+    finally:
+        await connection.close()
+    return len(terminated)
+
+
+def through(url: str, proxy: TcpProxy) -> str:
+    """`url` with the proxy's address instead of the server's."""
+    parts = urlsplit(url)
+    credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+    return urlunsplit(parts._replace(netloc=f"{credentials}127.0.0.1:{proxy.port}"))
