@@ -111,7 +111,7 @@ def test_redis_appears_only_when_chosen(project: Path) -> None:
 
     assert ("redis" in dependency_names(project)) is redis_on
     assert ("redis_url" in settings) is redis_on
-    assert ((project / "src" / "my_service" / "cache.py").is_file()) is redis_on
+    assert (project / "src" / "my_service" / "cache" / "client.py").is_file() is redis_on
     if redis_on:
         assert {"compose.yaml", "pyproject.toml", ".env.example"} <= set(mentions)
     else:
@@ -126,14 +126,15 @@ def test_prometheus_appears_only_when_chosen(project: Path) -> None:
         if "prometheus" in path.read_text().lower()
     ]
     main = (project / "src" / "my_service" / "main.py").read_text()
+    settings = (project / "src" / "my_service" / "settings.py").read_text()
+    server = (project / "gunicorn.conf.py").read_text()
 
     assert ("prometheus-client" in dependency_names(project)) is prometheus_on
-    assert ('"/metrics"' in main) is prometheus_on
+    assert ("install_metrics(app, settings)" in main) is prometheus_on
+    assert ('metrics_path: OptionalPath = "/metrics"' in settings) is prometheus_on
     assert (project / "src" / "my_service" / "metrics.py").is_file() is prometheus_on
-    assert (project / "gunicorn.conf.py").is_file() is prometheus_on
-    if prometheus_on:
-        assert "PrometheusMiddleware" in main
-    else:
+    assert ("mark_process_dead" in server) is prometheus_on  # the production server: always
+    if not prometheus_on:
         assert mentions == []
 
 
