@@ -3,12 +3,17 @@ readable console format for development (`LOG_FORMAT=console`). Every line writt
 request is being handled, or by the background work it scheduled, carries its request id.
 
 Hand-written rather than a logging library: a formatter and a filter on the standard `logging`
-module are all it takes, and the access line stays cheap (see bench/).
+module are all it takes for the service's own events. The one access line per request has a
+writer of its own (`AccessLog`): through `logging` it cost about 60 µs per request, almost as
+much as a FastAPI hello world; written directly it costs a few (measured with bench/).
 """
 
+import asyncio
 import json
 import logging
+import os
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -73,3 +78,66 @@ def configure_logging(level: str, log_format: str = "json") -> None:
         server_logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("gunicorn.access").disabled = True
+
+
+class AccessLog:
+    """Writes one line per request in the service's log format, to standard error, like every
+    other log line. Lines wait in a small buffer, written at most `FLUSH_SECONDS` later and in
+    writes of at most `PIPE_BUF` bytes that end on a line, so that the lines of several worker
+    processes sharing one pipe never interleave."""
+
+    FLUSH_SECONDS = 0.05
+    PIPE_BUF = 4096
+
+    def __init__(self, log_format: str = "json", *, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.sink: Callable[[bytes], object] = lambda data: os.write(2, data)
+        self._json = log_format == "json"
+        self._pending: list[str] = []
+        self._size = 0
+        self._flush_scheduled = False
+        self._second = -1
+        self._stamp = ""
+
+    def write(self, method: str, route: str, status: int, millis: float, rid: str) -> None:
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._second = second
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        stamp = f"{self._stamp}.{int((now - second) * 1000):03d}"
+        if self._json:  # every value is known to need no escaping: ids are checked, routes ours
+            line = (
+                f'{{"time": "{stamp}Z", "level": "INFO", "logger": "access", '
+                f'"message": "{method} {route} {status} {millis}ms", "method": "{method}", '
+                f'"route": "{route}", "status": {status}, "duration_ms": {millis}, '
+                f'"request_id": "{rid}"}}\n'
+            )
+        else:
+            when = stamp.replace("T", " ")
+            line = f"{when} INFO    access {method} {route} {status} {millis}ms [{rid}]\n"
+        self._pending.append(line)
+        self._size += len(line)
+        if self._size >= self.PIPE_BUF:
+            self.flush()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            try:
+                asyncio.get_running_loop().call_later(self.FLUSH_SECONDS, self.flush)
+            except RuntimeError:  # no loop: write now
+                self.flush()
+
+    def flush(self) -> None:
+        self._flush_scheduled = False
+        chunk: list[str] = []
+        size = 0
+        for line in self._pending:
+            if chunk and size + len(line) > self.PIPE_BUF:
+                self.sink("".join(chunk).encode())
+                chunk, size = [], 0
+            chunk.append(line)
+            size += len(line)
+        if chunk:
+            self.sink("".join(chunk).encode())
+        self._pending.clear()
+        self._size = 0

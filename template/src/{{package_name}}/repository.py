@@ -6,7 +6,7 @@
   ends, rolled back when it raises.
 - `autocommit()`: each repository call is one statement that commits on its own: the cheapest
   way to make a single write durable before the response is sent.
-- `reader()`: reads, with no transaction held open.
+- `reader()`: reads (an `ItemReader`), with no transaction held open.
 
 Every repository write records a `Change`; the data layer publishes them once committed. A
 database that is down, stalled or out of connections raises `DatabaseUnavailable` (the API
@@ -31,14 +31,19 @@ class DatabaseUnavailable(Exception):
     try later. Carries a short reason, never an address."""
 
 
-class ItemRepository(Protocol):
-    async def add(self, data: ItemCreate) -> ItemRead:
-        """Store a new item; raises `ConflictError` when the name is taken."""
-
+class ItemReader(Protocol):
     async def get(self, item_id: int) -> ItemRead | None: ...
 
     async def page(self, *, limit: int, offset: int) -> tuple[list[ItemRead], int]:
         """One page ordered by id, and the total number of items."""
+
+    async def pending(self, *, older_than: datetime, limit: int) -> list[int]:
+        """Ids of items whose job has not run and that were created before `older_than`."""
+
+
+class ItemRepository(ItemReader, Protocol):
+    async def add(self, data: ItemCreate) -> ItemRead:
+        """Store a new item; raises `ConflictError` when the name is taken."""
 
     async def update(self, item_id: int, changes: Mapping[str, Any]) -> ItemRead | None:
         """Apply `changes`; `None` when the item does not exist, `ConflictError` on a taken name."""
@@ -48,9 +53,6 @@ class ItemRepository(Protocol):
     async def mark_processed(self, item_id: int, at: datetime) -> bool:
         """Record that the item's background job ran, once: a second run keeps the first time.
         `False` when the item is gone."""
-
-    async def pending(self, *, older_than: datetime, limit: int) -> list[int]:
-        """Ids of items whose job has not run and that were created before `older_than`."""
 
 
 class DataStore(Protocol):
@@ -65,6 +67,9 @@ class DataStore(Protocol):
     async def migrate(self) -> None:
         """Bring the schema to the latest migration."""
 
+    async def pending_migrations(self) -> list[str]:
+        """The migrations the database has not applied yet; empty when it is up to date."""
+
     async def ping(self) -> None:
         """Read the items table; raises when the database is unreachable, stalled or not
         migrated."""
@@ -73,4 +78,4 @@ class DataStore(Protocol):
 
     def autocommit(self) -> AbstractAsyncContextManager[ItemRepository]: ...
 
-    def reader(self) -> AbstractAsyncContextManager[ItemRepository]: ...
+    def reader(self) -> AbstractAsyncContextManager[ItemReader]: ...

@@ -19,8 +19,9 @@ from ..schemas import (
     ProcessingStatus,
 )
 from .deps import DatabaseDep
+from .paths import V1
 
-router = APIRouter(prefix="/items", tags=["items"], route_class=CachingRoute)
+router = APIRouter(prefix=f"{V1}/items", tags=["items"], route_class=CachingRoute)
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ITEM_ID, description="The item's id")]
 

@@ -8,23 +8,31 @@ also each statement's timeout on the server.
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ..changes import AfterCommit, Change
-from ..repository import DatabaseUnavailable
+from ..repository import DatabaseUnavailable, ItemReader
 from ..settings import Settings
 from ..unavailable import unavailable_reason
-from .repository import SqlAlchemyItemRepository
+from .repository import (
+    AsyncpgStatements,
+    Compiled,
+    SqlAlchemyItemRepository,
+    SqlAlchemyStatements,
+    Statements,
+)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -71,17 +79,32 @@ def _connect_args(url: URL, settings: Settings) -> dict[str, Any]:
     }
 
 
-def _upgrade_to_head(connection: Connection) -> None:
+def _alembic_config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    return config
+
+
+def _upgrade_to_head(connection: Connection) -> None:
+    command.upgrade(_alembic_config(connection), "head")
+
+
+def _unapplied(connection: Connection) -> list[str]:
+    scripts = ScriptDirectory.from_config(_alembic_config(connection))
+    applied = set(MigrationContext.configure(connection).get_current_heads())
+    if applied >= set(scripts.get_heads()):
+        return []
+    behind = scripts.iterate_revisions(tuple(scripts.get_heads()), tuple(applied) or "base")
+    return sorted(revision.revision for revision in behind if revision.revision not in applied)
 
 
 class Database:
-    """One engine per process. `transaction()` commits before the caller's block is left;
-    `autocommit()` and `reader()` run on an AUTOCOMMIT view of the same pool, so they send no
-    BEGIN/COMMIT. Changes are published to `after_commit` once committed."""
+    """One engine per process, its pool shared by every unit of work. `transaction()` commits
+    before the caller's block is left; `autocommit()` and `reader()` send no BEGIN/COMMIT.
+    Changes are published to `after_commit` once committed. On PostgreSQL the statements run on
+    asyncpg's own connection (see `repository`); SQLAlchemy keeps the pool, the schema and the
+    migrations."""
 
     def __init__(self, settings: Settings) -> None:
         self.url = async_url(settings.database_url)
@@ -99,6 +122,11 @@ class Database:
         else:
             event.listen(self.engine.sync_engine, "checkout", _replace_closed_connection)
         self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        on_asyncpg = self.url.drivername.endswith("asyncpg")
+        self._compiled = Compiled(self.engine.dialect) if on_asyncpg else None
+        # Units of work take turns in arrival order: the pool's own queue lets a newcomer take a
+        # connection ahead of those already waiting, which made a latency tail of seconds.
+        self._turns = asyncio.Semaphore(settings.database_pool_size)
         self.after_commit = AfterCommit()
 
     async def connect(self) -> None:
@@ -114,48 +142,96 @@ class Database:
         async with self.engine.begin() as connection:
             await connection.run_sync(_upgrade_to_head)
 
+    async def pending_migrations(self) -> list[str]:
+        """The migrations the database has not applied yet; empty when it is up to date."""
+        try:
+            async with asyncio.timeout(self._timeout), self.engine.connect() as connection:
+                return await connection.run_sync(_unapplied)
+        except Exception as error:
+            unavailable = self._unavailable(error)
+            if unavailable is None:
+                raise
+            raise unavailable from error
+
     def observe_pool(self, checked_out: Callable[[], None], checked_in: Callable[[], None]) -> None:
         """Call `checked_out` and `checked_in` as connections leave and return to the pool."""
         event.listen(self.engine.sync_engine, "checkout", lambda *_: checked_out())
         event.listen(self.engine.sync_engine, "checkin", lambda *_: checked_in())
 
     async def ping(self) -> None:
+        """A primary-key read of the items table: waits on a table lock like a request would."""
         async with self.reader() as items:
-            await items.page(limit=1, offset=0)
+            await items.get(0)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlAlchemyItemRepository]:
         changes: list[Change] = []
-        async with self._bounded(self.engine.begin) as connection:
-            yield SqlAlchemyItemRepository(connection, changes)
+        async with self._unit(begin=True) as statements:
+            yield SqlAlchemyItemRepository(statements, changes)
         await self.after_commit.publish(changes)
 
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[SqlAlchemyItemRepository]:
         changes: list[Change] = []
         try:
-            async with self._bounded(self._autocommit_engine.connect) as connection:
-                yield SqlAlchemyItemRepository(connection, changes)
+            async with self._unit(begin=False) as statements:
+                yield SqlAlchemyItemRepository(statements, changes)
         finally:  # each statement committed on its own: what was written is published
             await self.after_commit.publish(changes)
 
-    reader = autocommit
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[ItemReader]:
+        async with self._unit(begin=False) as statements:
+            yield SqlAlchemyItemRepository(statements, [])
 
     @asynccontextmanager
-    async def _bounded(
-        self, open_connection: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
-    ) -> AsyncIterator[AsyncConnection]:
-        """A connection for one unit of work, all of it within the timeout; an unavailable
-        database becomes `DatabaseUnavailable`."""
+    async def _unit(self, *, begin: bool) -> AsyncIterator[Statements]:
+        """A connection for one unit of work, in its turn and within the timeout; a database
+        that is unavailable becomes `DatabaseUnavailable`."""
         try:
-            async with asyncio.timeout(self._timeout), open_connection() as connection:
-                yield connection
+            async with asyncio.timeout(self._timeout), self._turns:
+                if self._compiled is None:
+                    opened = self.engine.begin() if begin else self._autocommit_engine.connect()
+                    async with opened as connection:
+                        yield SqlAlchemyStatements(connection)
+                else:
+                    async with self._driver(begin=begin) as statements:
+                        yield statements
         except DatabaseUnavailable:
             raise
         except Exception as error:
-            reason = unavailable_reason(error, also=(PoolTimeoutError,))
-            if reason is None and getattr(error, "connection_invalidated", False):
-                reason = "connection lost"
-            if reason is None:
+            unavailable = self._unavailable(error)
+            if unavailable is None:
                 raise
-            raise DatabaseUnavailable(f"the database is unavailable: {reason}") from error
+            raise unavailable from error
+
+    @asynccontextmanager
+    async def _driver(self, *, begin: bool) -> AsyncIterator[Statements]:
+        """asyncpg's own connection, borrowed from SQLAlchemy's pool (see `repository`)."""
+        assert self._compiled is not None
+        pooled = await self.engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            assert driver is not None
+            if begin:
+                async with driver.transaction():
+                    yield AsyncpgStatements(driver, self._compiled)
+            else:
+                yield AsyncpgStatements(driver, self._compiled)
+        except BaseException as error:
+            if unavailable_reason(error) or isinstance(error, asyncio.CancelledError):
+                pooled.invalidate(error if isinstance(error, Exception) else None)
+            raise
+        finally:
+            pooled.close()  # back to the pool: nothing of the unit of work is left open
+
+    @staticmethod
+    def _unavailable(error: Exception) -> DatabaseUnavailable | None:
+        """`DatabaseUnavailable` when the database failed to serve; `None` when the error is
+        about something else (a bug, a conflict, the caller's own exception)."""
+        reason = unavailable_reason(error, also=(PoolTimeoutError,))
+        if reason is None and getattr(error, "connection_invalidated", False):
+            reason = "connection lost"
+        if reason is None:
+            return None
+        return DatabaseUnavailable(f"the database is unavailable: {reason}")

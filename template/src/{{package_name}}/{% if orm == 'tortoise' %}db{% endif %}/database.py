@@ -37,6 +37,9 @@ class Database:
         self.is_embedded = self.config["connections"]["default"]["engine"].endswith("sqlite")
         self._timeout = settings.database_timeout_seconds
         self._orm = RegisterTortoise(config=self.config)
+        # Units of work take turns in arrival order: the pool's own queue lets a newcomer take a
+        # connection ahead of those already waiting, which made a latency tail of seconds.
+        self._turns = asyncio.Semaphore(settings.database_pool_size)
         self.after_commit = AfterCommit()
 
     async def connect(self) -> None:
@@ -54,9 +57,17 @@ class Database:
         await command.init()
         await command.upgrade(run_in_transaction=True)
 
+    async def pending_migrations(self) -> list[str]:
+        """The migrations the database has not applied yet; empty when it is up to date."""
+        async with self._bounded():
+            command = Command(self.config, app=APP, location=str(MIGRATIONS_DIR))
+            await command.init()
+            return [str(name) for name in await command.heads()]
+
     async def ping(self) -> None:
+        """A primary-key read of the items table: waits on a table lock like a request would."""
         async with self.reader() as items:
-            await items.page(limit=1, offset=0)
+            await items.get(0)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[TortoiseItemRepository]:
@@ -81,7 +92,7 @@ class Database:
         """The unit of work within the timeout; an unavailable database becomes
         `DatabaseUnavailable`."""
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(self._timeout), self._turns:
                 yield
         except DatabaseUnavailable:
             raise

@@ -4,20 +4,15 @@ and caching resumes by itself when it answers again."""
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
-
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..changes import Change
 from ..settings import Settings
+from .connection import RedisConnection, RedisError
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
 LookupObserver = Callable[[str], None]
 
 TOMBSTONE = b""
@@ -31,9 +26,14 @@ class Cache:
     prefix. It is the runtime's response store (see `cache_policy`)."""
 
     def __init__(
-        self, client: Redis, *, prefix: str, ttl_seconds: float, retry_after_seconds: float
+        self,
+        redis: RedisConnection,
+        *,
+        prefix: str,
+        ttl_seconds: float,
+        retry_after_seconds: float,
     ) -> None:
-        self._client = client
+        self._redis = redis
         self._prefix = prefix
         self._ttl_ms = max(1, int(ttl_seconds * 1000))
         self._retry_after = retry_after_seconds
@@ -43,14 +43,9 @@ class Cache:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Cache":
-        client = Redis.from_url(
-            settings.redis_url,
-            socket_timeout=settings.redis_timeout_seconds,
-            socket_connect_timeout=settings.redis_timeout_seconds,
-            retry=Retry(NoBackoff(), retries=0),  # failing open beats retrying on the request path
-        )
         return cls(
-            client,
+            # No retry: failing open beats waiting on the request path.
+            RedisConnection(settings.redis_url, timeout=settings.redis_timeout_seconds),
             prefix=settings.cache_key_prefix,
             ttl_seconds=settings.cache_ttl_seconds,
             retry_after_seconds=settings.cache_retry_after_seconds,
@@ -58,21 +53,16 @@ class Cache:
 
     async def get(self, key: str) -> bytes | None:
         """The cached bytes, or `None` on a miss (a tombstone is a miss)."""
-        value = await self._fail_open(lambda: self._client.get(self._prefix + key), None)
-        cached = value.encode() if isinstance(value, str) else value
+        cached: bytes | None = await self._fail_open(("GET", self._prefix + key), None)
         return cached or None
 
     async def fill(self, key: str, value: bytes) -> None:
         """Store `value` unless the key holds anything, a recent write's tombstone included."""
-        await self._fail_open(
-            lambda: self._client.set(self._prefix + key, value, px=self._ttl_ms, nx=True), None
-        )
+        await self._fail_open(("SET", self._prefix + key, value, "PX", self._ttl_ms, "NX"), None)
 
     async def delete(self, key: str) -> None:
         """Invalidate after a write; call it once the write is committed."""
-        await self._fail_open(
-            lambda: self._client.set(self._prefix + key, TOMBSTONE, px=TOMBSTONE_MS), None
-        )
+        await self._fail_open(("SET", self._prefix + key, TOMBSTONE, "PX", TOMBSTONE_MS), None)
 
     async def invalidate(self, changes: Sequence[Change]) -> None:
         """After a commit: the entry (`items:42`) of every row changed or deleted goes. A new row
@@ -90,18 +80,18 @@ class Cache:
 
     async def ping(self) -> None:
         """For readiness: asks Redis even during an outage, and raises when it does not answer."""
-        await self._client.ping()
+        await self._redis.execute("PING")
         self._recovered()
 
     async def close(self) -> None:
-        await self._client.aclose()
+        await self._redis.close()
 
-    async def _fail_open(self, command: Callable[[], Awaitable[T]], fallback: T) -> T:
+    async def _fail_open(self, command: tuple[bytes | str | int, ...], fallback: Any) -> Any:
         if time.monotonic() < self._skip_until:
             return fallback
         try:
-            result = await command()
-        except (RedisError, OSError) as error:
+            result = await self._redis.execute(*command)
+        except (RedisError, OSError, TimeoutError) as error:
             self._skip_until = time.monotonic() + self._retry_after
             if not self._in_outage:
                 self._in_outage = True
