@@ -109,7 +109,7 @@ def test_redis_appears_only_when_chosen(project: Path) -> None:
     ]
     settings = (project / "src" / "my_service" / "settings.py").read_text()
 
-    assert ("redis" in dependency_names(project)) is redis_on
+    assert ("hiredis" in dependency_names(project)) is redis_on
     assert ("redis_url" in settings) is redis_on
     assert (project / "src" / "my_service" / "cache" / "client.py").is_file() is redis_on
     if redis_on:
@@ -225,6 +225,7 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
     expected |= {"redis"} if answers["redis"] else set()
     expected |= {"worker"} if celery else set()
     expected |= {"rabbitmq"} if celery and not answers["redis"] else set()
+    expected |= {"prometheus"} if answers["prometheus"] else set()
     assert set(services) == expected
     if celery:
         broker = services["worker"]["environment"].get("CELERY_BROKER_URL", "")
@@ -241,3 +242,13 @@ def test_combination_ids_name_every_option() -> None:
     assert len(ids) == 16
     assert "sqlalchemy-redis-celery-prometheus" in ids
     assert "tortoise-noredis-background_tasks-noprometheus" in ids
+
+
+def test_the_readme_documents_every_setting_of_the_render(project: Path) -> None:
+    from .test_docs import settings_of
+
+    readme = (project / "README.md").read_text()
+    table = readme[readme.index("## Configuration") : readme.index("**Sizing the database pool.**")]
+    documented = set(re.findall(r"^\| `([A-Z_]+)`", table, re.MULTILINE))
+
+    assert documented == settings_of(project)

@@ -1,0 +1,456 @@
+"""The speed of rendered services, side by side with hand-written references, in one run.
+
+    uv run python bench/run.py                 # the full run (about 15 minutes)
+    uv run python bench/run.py --smoke         # seconds per measurement: proves the bench works
+
+Renders the combinations, seeds a PostgreSQL database per ORM with 10,000 items, serves each
+service and each reference (bench/references/) with the production server configuration the
+rendered Dockerfile uses (gunicorn with one uvicorn worker), drives wrk (-t2 -c64) and reports
+req/s, p50, p99, p99/p50, errors, timeouts (requests over 2 s), RSS per worker after the POST run
+and the PostgreSQL connections opened during each measured run. Rounds are interleaved and
+repeated; each figure is a ratio to its reference in the same round, the median over rounds is
+compared with the targets, and everything is written as JSON too. Never part of the test suite:
+speed is measured here, never asserted in a test.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "generator"))
+
+from asyncforge.matrix import backends, checks  # noqa: E402
+
+WRK_DIR = Path(__file__).parent / "wrk"
+SEEDED = 10_000
+POSTGRES = backends.POSTGRES_ADMIN_URL
+REDIS_DB = "redis://127.0.0.1:6379/14"
+"""The bench's own Redis logical database, emptied before each target."""
+
+ALL_ON = {"redis": True, "tasks": "celery", "prometheus": True}
+COMBINATIONS: dict[str, dict[str, Any]] = {
+    "sqlalchemy-default": {"orm": "sqlalchemy"},
+    "sqlalchemy-prometheus": {"orm": "sqlalchemy", "prometheus": True},
+    "tortoise-default": {"orm": "tortoise"},
+    "sqlalchemy-all-on": {"orm": "sqlalchemy", **ALL_ON},
+    "tortoise-all-on": {"orm": "tortoise", **ALL_ON},
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    combination: str
+    """Whose environment it runs in (and, for a service, what it is)."""
+    scenarios: tuple[str, ...]
+    app: str | None = None
+    """`module:app` of a reference; `None` for the rendered service itself."""
+    env: tuple[tuple[str, str], ...] = ()
+
+
+TARGETS = [
+    Target("starlette-hello", "sqlalchemy-default", ("live",), "bench.references.hello_starlette:app"),
+    Target("fastapi-hello", "sqlalchemy-default", ("live",), "bench.references.hello_fastapi:app"),
+    Target("raw-asyncpg", "sqlalchemy-default", ("read",), "bench.references.raw_asyncpg:app"),
+    Target(
+        "tutorial-sqlalchemy", "sqlalchemy-default", ("read", "list", "create"),
+        "bench.references.tutorial_sqlalchemy:app",
+    ),
+    Target(
+        "tutorial-sqlalchemy-celery", "sqlalchemy-all-on", ("create",),
+        "bench.references.tutorial_sqlalchemy:app", (("BENCH_CELERY_BROKER", REDIS_DB),),
+    ),
+    Target(
+        "handwritten-tortoise", "tortoise-default", ("read", "list", "create"),
+        "bench.references.handwritten_tortoise:app",
+    ),
+    Target(
+        "handwritten-tortoise-celery", "tortoise-all-on", ("create",),
+        "bench.references.handwritten_tortoise:app", (("BENCH_CELERY_BROKER", REDIS_DB),),
+    ),
+    Target("sqlalchemy-default", "sqlalchemy-default", ("live", "read", "list", "create")),
+    Target("sqlalchemy-prometheus", "sqlalchemy-prometheus", ("live", "read", "list", "create")),
+    Target("tortoise-default", "tortoise-default", ("live", "read", "list", "create")),
+    Target("sqlalchemy-all-on", "sqlalchemy-all-on", ("live", "read-hit", "list", "create")),
+    Target(
+        "sqlalchemy-all-on-miss", "sqlalchemy-all-on", ("read",),
+        env=(("CACHE_TTL_SECONDS", "0.001"),),
+    ),
+    Target("tortoise-all-on", "tortoise-all-on", ("live", "read-hit", "list", "create")),
+    Target(
+        "tortoise-all-on-miss", "tortoise-all-on", ("read",),
+        env=(("CACHE_TTL_SECONDS", "0.001"),),
+    ),
+]  # fmt: skip
+
+COMPARISONS = [
+    # (measured, reference, scenario of each, target ratio)
+    ("sqlalchemy-default", "read", "tutorial-sqlalchemy", "read", 2.0),
+    ("sqlalchemy-default", "read", "raw-asyncpg", "read", 0.5),
+    ("sqlalchemy-all-on-miss", "read", "tutorial-sqlalchemy", "read", 2.0),
+    ("sqlalchemy-all-on-miss", "read", "raw-asyncpg", "read", 0.5),
+    ("tortoise-default", "read", "handwritten-tortoise", "read", 1.0),
+    ("tortoise-all-on-miss", "read", "handwritten-tortoise", "read", 1.0),
+    ("sqlalchemy-default", "create", "tutorial-sqlalchemy", "create", 1.0),
+    ("tortoise-default", "create", "handwritten-tortoise", "create", 1.0),
+    ("sqlalchemy-all-on", "create", "tutorial-sqlalchemy-celery", "create", 1.0),
+    ("tortoise-all-on", "create", "handwritten-tortoise-celery", "create", 1.0),
+    ("sqlalchemy-default", "list", "tutorial-sqlalchemy", "list", 1.5),
+    ("tortoise-default", "list", "handwritten-tortoise", "list", 1.0),
+    ("sqlalchemy-all-on", "read-hit", "raw-asyncpg", "read", 1.0),
+    ("tortoise-all-on", "read-hit", "raw-asyncpg", "read", 1.0),
+    *(
+        (name, "live", "fastapi-hello", "live", 0.9)
+        for name in ("sqlalchemy-default", "tortoise-default", "sqlalchemy-all-on", "tortoise-all-on")
+    ),
+    *(
+        ("sqlalchemy-prometheus", scenario, "sqlalchemy-default", scenario, 0.9)
+        for scenario in ("live", "read", "list", "create")
+    ),
+]  # fmt: skip
+
+
+@dataclass
+class Measurement:
+    target: str
+    scenario: str
+    round: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    timeouts: int
+    new_connections: int | None
+    rss_mb: float | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def tail_ratio(self) -> float:
+        return self.p99_ms / self.p50_ms if self.p50_ms else float("inf")
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def psql(database: str, sql: str) -> str:
+    url = re.sub(r"/[^/]*$", f"/{database}", POSTGRES)
+    return subprocess.run(
+        ["psql", url, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql],
+        check=True, capture_output=True, text=True, timeout=300,
+    ).stdout.strip()  # fmt: skip
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    log("wrk is missing: installing it from Debian's packages")
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, timeout=600)
+    return shutil.which("wrk") or sys.exit("could not install wrk (apt-get install wrk)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def render(name: str, answers: dict[str, Any], workdir: Path) -> Path:
+    project = workdir / name
+    checks.render(project, answers)
+    installed = checks.install(project)
+    if not installed.ok:
+        sys.exit(f"{name}: uv sync failed\n{installed.tail()}")
+    return project
+
+
+def seed_database(project: Path, orm: str, name: str) -> str:
+    """A fresh database for one ORM, migrated by the project's own command, with SEEDED items."""
+    psql("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    psql("postgres", f'CREATE DATABASE "{name}"')
+    url = re.sub(r"/[^/]*$", f"/{name}", POSTGRES)
+    command = ["aerich", "upgrade"] if orm == "tortoise" else ["alembic", "upgrade", "head"]
+    migrated = checks.run_phase(
+        "migrate", [[checks.uv_executable(), "run", "--frozen", *command]], project,
+        {"DATABASE_URL": url},
+    )  # fmt: skip
+    if not migrated.ok:
+        sys.exit(f"migrating {name} failed\n{migrated.tail()}")
+    psql(
+        name,
+        "INSERT INTO items (name, description, price, created_at, processed_at) "
+        f"SELECT 'seed-' || g, 'a seeded item', (g % 1000) + 0.99, now(), now() "
+        f"FROM generate_series(1, {SEEDED}) AS g",
+    )
+    psql(name, "VACUUM ANALYZE items")
+    return url
+
+
+def sessions_opened(database: str) -> int:
+    return int(psql("postgres", f"SELECT sessions FROM pg_stat_database WHERE datname = '{database}'"))
+
+
+def worker_rss_mb(master: int) -> float | None:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    pids = children.read_text().split() if children.exists() else []
+    sizes = []
+    for pid in pids or [str(master)]:
+        status = Path(f"/proc/{pid}/status")
+        if status.exists():
+            match = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
+            if match:
+                sizes.append(int(match[1]) / 1024)
+    return max(sizes) if sizes else None
+
+
+@contextmanager
+def serve(target: Target, project: Path, environment: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """The target under gunicorn, as the rendered Dockerfile runs it, with one worker."""
+    port = free_port()
+    env = checks.child_environment(
+        {
+            **environment,
+            **dict(target.env),
+            "WEB_CONCURRENCY": "1",
+            "BIND": f"127.0.0.1:{port}",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    multiproc = None
+    if (project / "gunicorn.conf.py").is_file():
+        if "prometheus" in (project / "pyproject.toml").read_text():
+            multiproc = Path(tempfile.mkdtemp(prefix="bench-prometheus-"))
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(multiproc)
+        command = [str(project / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"]
+        command += [target.app] if target.app else []
+    else:  # a render from before the production server was in every combination
+        package = next((project / "src").iterdir()).name
+        command = [str(project / ".venv/bin/uvicorn"), target.app or f"{package}.main:app",
+                   "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    logfile = tempfile.NamedTemporaryFile(prefix=f"bench-{target.name}-", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        command, cwd=project, env=env, stdout=logfile, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        probe = "/health/live" if "live" in target.scenarios or target.app is None else None
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"{target.name} did not start:\n{Path(logfile.name).read_text()[-3000:]}")
+            if port_open(port) and (probe is None or http_ok(port, probe)):
+                break
+            time.sleep(0.2)
+        yield base, process.pid
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if multiproc:
+            shutil.rmtree(multiproc, ignore_errors=True)
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def http_ok(port: int, path: str) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
+            conn.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
+            return conn.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def wrk(base: str, script: str, args: list[str], seconds: int, connections: int) -> dict[str, Any]:
+    command = [
+        "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "2s",
+        "-s", str(WRK_DIR / script), base, "--", *args,
+    ]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    found = re.search(r"^BENCH_JSON (.*)$", completed.stdout, re.MULTILINE)
+    if not found:
+        sys.exit(f"wrk gave no report:\n{completed.stdout}\n{completed.stderr}")
+    report: dict[str, Any] = json.loads(found[1])
+    return report
+
+
+SCRIPTS = {
+    "live": ("get.lua", lambda run: ["/health/live"]),
+    "read": ("read.lua", lambda run: ["/api/v1/items", str(SEEDED)]),
+    "read-hit": ("read.lua", lambda run: ["/api/v1/items", str(SEEDED)]),
+    "list": ("list.lua", lambda run: ["/api/v1/items", str(SEEDED)]),
+    "create": ("create.lua", lambda run: ["/api/v1/items", run]),
+}
+
+
+def measure(
+    target: Target, project: Path, database: str, url: str, round_: int, options: argparse.Namespace
+) -> list[Measurement]:
+    environment = {"DATABASE_URL": url}
+    if "redis" in (project / "pyproject.toml").read_text():
+        subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True, timeout=30)
+        environment["REDIS_URL"] = REDIS_DB
+    results = []
+    with serve(target, project, environment) as (base, master):
+        for scenario in target.scenarios:
+            script, make_args = SCRIPTS[scenario]
+            if scenario == "read-hit":  # every id cached first
+                wrk(base, "warm.lua", ["/api/v1/items", str(SEEDED), "2"], options.warm * 3, 64)
+            wrk(base, script, make_args(uuid.uuid4().hex[:8]), options.warm, options.connections)
+            time.sleep(1)  # let the statistics of the warm-up reach pg_stat_database
+            before = sessions_opened(database)
+            args = make_args(uuid.uuid4().hex[:8])  # POSTs never reuse a name of the warm-up
+            report = wrk(base, script, args, options.duration, options.connections)
+            time.sleep(1)
+            after = sessions_opened(database)
+            seconds = report["duration_us"] / 1e6
+            errors = sum(report[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors"))
+            results.append(
+                Measurement(
+                    target.name, scenario, round_, round(report["requests"] / seconds, 1),
+                    report["p50_us"] / 1000, report["p99_us"] / 1000, errors, report["timeouts"],
+                    after - before, worker_rss_mb(master) if scenario == "create" else None, report,
+                )
+            )  # fmt: skip
+            log(f"round {round_} {target.name} {scenario}: {results[-1].rps:,.0f} req/s, "
+                f"p99 {results[-1].p99_ms:.1f} ms, new connections {after - before}")  # fmt: skip
+    if "create" in target.scenarios:
+        psql(database, "VACUUM ANALYZE items")
+    return results
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def summarise(measurements: list[Measurement], rounds: int) -> dict[str, Any]:
+    by_key: dict[tuple[str, str, int], Measurement] = {
+        (m.target, m.scenario, m.round): m for m in measurements
+    }
+    comparisons = []
+    for name, scenario, reference, ref_scenario, goal in COMPARISONS:
+        ratios = [
+            by_key[(name, scenario, r)].rps / by_key[(reference, ref_scenario, r)].rps
+            for r in range(1, rounds + 1)
+            if (name, scenario, r) in by_key
+            and by_key.get((reference, ref_scenario, r), None) is not None
+            and by_key[(reference, ref_scenario, r)].rps > 0
+        ]
+        if ratios:
+            comparisons.append({
+                "measured": f"{name} {scenario}", "reference": f"{reference} {ref_scenario}",
+                "ratios": [round(x, 2) for x in ratios], "median": round(median(ratios), 2),
+                "target": goal, "met": median(ratios) >= goal,
+            })  # fmt: skip
+    rows = []
+    for (target, scenario) in dict.fromkeys((m.target, m.scenario) for m in measurements):
+        runs = [m for m in measurements if (m.target, m.scenario) == (target, scenario)]
+        rss = [m.rss_mb for m in runs if m.rss_mb is not None]
+        conns = [m.new_connections for m in runs if m.new_connections is not None]
+        rows.append({
+            "target": target, "scenario": scenario,
+            "rps": [m.rps for m in runs], "rps_median": round(median([m.rps for m in runs]), 1),
+            "p50_ms": round(median([m.p50_ms for m in runs]), 2),
+            "p99_ms": round(median([m.p99_ms for m in runs]), 2),
+            "p99_over_p50": round(max(m.tail_ratio for m in runs), 1),
+            "errors": sum(m.errors for m in runs), "timeouts": sum(m.timeouts for m in runs),
+            "new_connections": max(conns) if conns else None,
+            "rss_mb": round(max(rss), 1) if rss else None,
+        })  # fmt: skip
+    return {"rows": rows, "comparisons": comparisons}
+
+
+def print_report(summary: dict[str, Any]) -> None:
+    print("\n| target | scenario | req/s (median) | p50 ms | p99 ms | p99/p50 | errors | over 2 s | new PG conns | RSS MB |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in summary["rows"]:
+        print(
+            f"| {row['target']} | {row['scenario']} | {row['rps_median']:,.0f} | {row['p50_ms']} | "
+            f"{row['p99_ms']} | {row['p99_over_p50']} | {row['errors']} | {row['timeouts']} | "
+            f"{row['new_connections'] if row['new_connections'] is not None else '-'} | "
+            f"{row['rss_mb'] if row['rss_mb'] is not None else '-'} |"
+        )
+    print("\n| measured | reference | ratio per round | median | target | met |")
+    print("| --- | --- | --- | ---: | ---: | --- |")
+    for c in summary["comparisons"]:
+        ratios = ", ".join(f"{r:.2f}" for r in c["ratios"])
+        print(f"| {c['measured']} | {c['reference']} | {ratios} | {c['median']:.2f} | "
+              f"≥ {c['target']} | {'yes' if c['met'] else 'NO'} |")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
+    parser.add_argument("--warm", type=int, default=2, help="seconds of warm-up before each")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--only", help="comma-separated target names (references included)")
+    parser.add_argument("--smoke", action="store_true", help="1 round of 1 s runs: does it work?")
+    parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
+    parser.add_argument("--keep", type=Path, help="render into this folder and keep it")
+    options = parser.parse_args()
+    if options.smoke:
+        options.rounds, options.duration, options.warm = 1, 1, 1
+    ensure_wrk()
+    reason = backends.postgres_unavailable_reason()
+    if reason:
+        sys.exit(f"the bench needs PostgreSQL: {reason}")
+    targets = [t for t in TARGETS if not options.only or t.name in options.only.split(",")]
+    needed = dict.fromkeys(t.combination for t in targets)
+    workdir = options.keep or Path(tempfile.mkdtemp(prefix="asyncforge-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    projects, databases = {}, {}
+    for name in needed:
+        log(f"rendering and installing {name}")
+        projects[name] = render(name, COMBINATIONS[name], workdir)
+    for orm in dict.fromkeys(COMBINATIONS[n]["orm"] for n in needed):
+        first = next(n for n in needed if COMBINATIONS[n]["orm"] == orm)
+        database = f"bench_{orm}"
+        databases[orm] = (database, seed_database(projects[first], orm, database))
+        log(f"seeded {database} with {SEEDED} items")
+    measurements: list[Measurement] = []
+    for round_ in range(1, options.rounds + 1):
+        order = targets if round_ % 2 else list(reversed(targets))  # interleave: alternate order
+        for target in order:
+            database, url = databases[COMBINATIONS[target.combination]["orm"]]
+            measurements += measure(target, projects[target.combination], database, url, round_, options)
+    summary = summarise(measurements, options.rounds)
+    summary["settings"] = {k: str(v) for k, v in vars(options).items()}
+    summary["measurements"] = [asdict(m) for m in measurements]
+    options.json.write_text(json.dumps(summary, indent=2))
+    print_report(summary)
+    print(f"\nJSON: {options.json}")
+    if not options.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""What a render ships for CI and production, checked with the tools those places use: hadolint on
+the Dockerfile, actionlint, GitHub's workflow schema and zizmor on the workflows, pre-commit on
+its configuration, Compose on compose.yaml, kustomize and Kubernetes' schemas on the manifests."""
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .test_rendering import answers_of
+
+BIN = Path(sys.executable).parent
+
+
+def tool(project: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / command[0]), *command[1:]],
+        cwd=project, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def workflows(project: Path) -> list[str]:
+    return sorted(str(p.relative_to(project)) for p in (project / ".github/workflows").glob("*.yml"))
+
+
+def test_dockerfile_passes_hadolint(project: Path) -> None:
+    linted = tool(project, "hadolint", "Dockerfile")
+
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+def test_dockerfile_builds_from_the_lock_as_a_numeric_user_with_a_healthcheck(
+    project: Path,
+) -> None:
+    dockerfile = (project / "Dockerfile").read_text()
+
+    assert dockerfile.count("uv sync --locked") == 2
+    assert "USER 10001" in dockerfile
+    assert "HEALTHCHECK" in dockerfile and "/health/live" in dockerfile
+    assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py"]' in dockerfile
+
+
+def test_workflows_pass_actionlint_the_schema_and_zizmor(project: Path) -> None:
+    files = workflows(project)
+
+    linted = tool(project, "actionlint", *files)
+    schema = tool(project, "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *files)
+    audited = tool(project, "zizmor", "--offline", "--no-progress", *files)
+
+    assert files == [".github/workflows/ci.yml", ".github/workflows/template-update.yml"]
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+
+
+def test_ci_tests_against_exactly_the_chosen_services_on_every_python(project: Path) -> None:
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+    answers = answers_of(project)
+    test = workflow["jobs"]["test"]
+
+    expected = {"postgres"}
+    expected |= {"redis"} if answers["redis"] else set()
+    expected |= {"rabbitmq"} if answers["tasks"] == "celery" and not answers["redis"] else set()
+    assert set(test["services"]) == expected
+    assert test["strategy"]["matrix"]["python"] == ["3.11", "3.12", "3.13"]
+    assert "${{ matrix.python }}" in (project / ".github/workflows/ci.yml").read_text()
+
+
+def test_pre_commit_configuration_is_valid_and_refuses_rejected_hunks(project: Path) -> None:
+    validated = tool(project, "pre-commit", "validate-config", ".pre-commit-config.yaml")
+    hooks = {
+        hook["id"]: hook
+        for repo in yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]
+        for hook in repo["hooks"]
+    }
+
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert {"ruff-check", "ruff-format", "mypy", "no-merge-conflict-markers"} <= set(hooks)
+    assert hooks["no-rejected-template-hunks"]["language"] == "fail"
+
+
+def compose(project: Path) -> dict[str, Any]:
+    result = tool(project, "docker-compose", "config", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    services: dict[str, Any] = yaml.safe_load(result.stdout)["services"]
+    return services
+
+
+def test_compose_waits_for_every_dependency_to_be_healthy(project: Path) -> None:
+    services = compose(project)
+
+    for name, service in services.items():
+        for dependency, condition in service.get("depends_on", {}).items():
+            wanted = "service_completed_successfully" if dependency == "migrate" else "service_healthy"
+            assert condition["condition"] == wanted, (name, dependency)
+            assert dependency == "migrate" or "healthcheck" in services[dependency] or (
+                dependency == "api"  # the image's HEALTHCHECK
+            ), (name, dependency)
+
+
+def test_compose_takes_secrets_from_the_environment(project: Path) -> None:
+    text = (project / "compose.yaml").read_text()
+
+    assert "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}" in text
+    assert ":postgres@postgres" not in text  # the URL is built from the variable
+
+
+def test_compose_scrapes_metrics_only_with_prometheus(project: Path) -> None:
+    services = compose(project)
+    prometheus = answers_of(project)["prometheus"]
+
+    assert ("prometheus" in services) is prometheus
+    assert (project / "deploy" / "prometheus.yml").is_file() is prometheus
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_kubernetes_overlays_build_and_every_object_is_valid(project: Path, overlay: str) -> None:
+    built = tool(project, "kubectl", "kustomize", f"deploy/k8s/overlays/{overlay}")
+    assert built.returncode == 0, built.stderr
+    manifest = project / f"{overlay}.yaml"
+    manifest.write_text(built.stdout)
+
+    validated = tool(project, "kubernetes-validate", "--strict", str(manifest))
+
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    objects = [o for o in yaml.safe_load_all(built.stdout) if o]
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    answers = answers_of(project)
+    name = answers["project_name"]
+    assert {
+        ("Deployment", f"{name}-api"),
+        ("Service", name),
+        ("HorizontalPodAutoscaler", f"{name}-api"),
+        ("PodDisruptionBudget", f"{name}-api"),
+        ("Job", f"{name}-migrate"),
+    } <= kinds
+    assert (("Deployment", f"{name}-worker") in kinds) is (answers["tasks"] == "celery")
+    assert any(kind == "Secret" for kind, _ in kinds) is (overlay == "dev")
+    api = next(o for o in objects if o["metadata"]["name"] == f"{name}-api" and o["kind"] == "Deployment")
+    pod = api["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+    assert pod["spec"]["initContainers"][0]["command"][-1].endswith(".wait_for_migrations")
+    scraped = pod["metadata"].get("annotations", {}).get("prometheus.io/scrape") == "true"
+    assert scraped is answers["prometheus"]
+
+
+def test_the_repository_fans_the_matrix_out_one_job_per_run_from_the_generator() -> None:
+    root = Path(__file__).resolve().parents[1]
+    workflow = root / ".github" / "workflows" / "matrix.yml"
+
+    linted = tool(root, "actionlint", str(workflow))
+    audited = tool(root, "zizmor", "--offline", "--no-progress", str(workflow))
+    jobs = yaml.safe_load(workflow.read_text())["jobs"]
+
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    assert "asyncforge matrix --list --json" in jobs["plan"]["steps"][-1]["run"]
+    assert jobs["combination"]["strategy"]["matrix"]["run"] == (
+        "${{ fromJSON(needs.plan.outputs.runs) }}"
+    )

@@ -1,0 +1,157 @@
+"""Release to release: a project made by the previous release of the template (docs/releases.yml)
+and updated with plain `copier update` (no `--trust`) to this one is the project this release
+renders, for every combination: no conflict, no `.rej`, no file left over or missing. With a
+team's usual edits, the edits survive and the project's suite passes."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from asyncforge.matrix import Combination, all_combinations, checks
+from asyncforge.matrix import backends as services
+
+from .helpers import BIN, ROOT, commit_all, git
+
+RELEASES = yaml.safe_load((ROOT / "docs" / "releases.yml").read_text())
+PREVIOUS = RELEASES[-1]
+PREVIOUS_TAG = f"v{PREVIOUS['version']}"
+CURRENT_TAG = "v-current"
+IGNORED = {".copier-answers.yml", "uv.lock"}
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A template repository with two tags: the previous release, from this repository's own
+    history, then this checkout on top of it."""
+    known = subprocess.run(
+        ["git", "cat-file", "-e", f"{PREVIOUS['commit']}^{{commit}}"], cwd=ROOT, check=False
+    )
+    if known.returncode != 0:
+        pytest.fail(
+            f"release {PREVIOUS['version']} ({PREVIOUS['commit']}) is not in this clone's history:"
+            " clone without --depth to test updates across releases"
+        )
+    repo = tmp_path_factory.mktemp("releases") / "asyncforge"
+    repo.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", PREVIOUS["commit"], "copier.yml", "template"],
+        cwd=ROOT, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(repo)], input=archive.stdout, check=True, timeout=120)
+    git(repo, "init", "--quiet", "--initial-branch", "main")
+    commit_all(repo, f"Release {PREVIOUS['version']}")
+    git(repo, "tag", PREVIOUS_TAG)
+    shutil.rmtree(repo / "template")
+    shutil.copy(ROOT / "copier.yml", repo)
+    shutil.copytree(ROOT / "template", repo / "template", ignore=shutil.ignore_patterns("__pycache__"))
+    commit_all(repo, "This release")
+    git(repo, "tag", CURRENT_TAG)
+    return repo
+
+
+def copier(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "copier"), *args],
+        cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
+    )  # fmt: skip
+
+
+def data(combination: Combination) -> list[str]:
+    return [f"--data={name}={str(value).lower()}" for name, value in combination.answers().items()]
+
+
+def render_at(repo: Path, tag: str, combination: Combination, destination: Path) -> Path:
+    made = copier("copy", "--defaults", "--vcs-ref", tag, *data(combination), str(repo), str(destination))
+    assert made.returncode == 0, made.stderr
+    return destination
+
+
+def files(project: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(project)): path.read_bytes()
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+        and str(path.relative_to(project)) not in IGNORED
+    }  # fmt: skip
+
+
+def update_to_current(project: Path) -> subprocess.CompletedProcess[str]:
+    git(project, "init", "--quiet")
+    commit_all(project, "As the previous release made it")
+    return copier("update", "--defaults", "--vcs-ref", CURRENT_TAG, str(project))
+
+
+@pytest.mark.parametrize("combination", all_combinations(), ids=lambda c: c.id)
+def test_an_updated_project_is_what_this_release_renders(
+    releases: Path, tmp_path: Path, combination: Combination
+) -> None:
+    project = render_at(releases, PREVIOUS_TAG, combination, tmp_path / "updated")
+
+    updated = update_to_current(project)
+    fresh = render_at(releases, CURRENT_TAG, combination, tmp_path / "fresh")
+
+    assert updated.returncode == 0, updated.stderr
+    after, expected = files(project), files(fresh)
+    assert [name for name in after if name.endswith(".rej")] == []
+    assert sorted(set(after) - set(expected)) == []  # nothing left over
+    assert sorted(set(expected) - set(after)) == []  # nothing missing
+    assert [name for name in expected if after[name] != expected[name]] == []
+
+
+def make_team_edits(project: Path) -> None:
+    """A new router, a changed setting default, an extra dependency: what teams do first."""
+    package = project / "src" / "my_service"
+    (package / "api" / "ping.py").write_text(
+        '"""Our own endpoint."""\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n'
+        '@router.get("/ping")\nasync def ping() -> dict[str, str]:\n    return {"ping": "pong"}\n'
+    )
+    routes = package / "api" / "__init__.py"
+    routes.write_text(
+        routes.read_text()
+        .replace("from . import health, items", "from . import health, items, ping")
+        .replace("[health.router, items.router]", "[health.router, items.router, ping.router]")
+    )
+    settings = package / "settings.py"
+    settings.write_text(
+        settings.read_text().replace('log_level: str = "INFO"', 'log_level: str = "WARNING"')
+    )
+    pyproject = project / "pyproject.toml"  # `uv add tenacity` appends to the list
+    text = pyproject.read_text()
+    end = text.index("]\n", text.index("dependencies = ["))
+    pyproject.write_text(text[:end] + '    "tenacity>=9",\n' + text[end:])
+    commit_all(project, "Our edits")
+
+
+@pytest.mark.slow
+def test_a_teams_edits_survive_the_update_and_its_suite_passes(
+    releases: Path, tmp_path: Path
+) -> None:
+    combination = all_combinations()[0]
+    project = render_at(releases, PREVIOUS_TAG, combination, tmp_path / "service")
+    git(project, "init", "--quiet")
+    commit_all(project, "As the previous release made it")
+    make_team_edits(project)
+
+    updated = copier("update", "--defaults", "--vcs-ref", CURRENT_TAG, str(project))
+
+    assert updated.returncode == 0, updated.stderr
+    package = project / "src" / "my_service"
+    assert (package / "api" / "ping.py").is_file()
+    assert "ping.router]" in (package / "api" / "__init__.py").read_text()
+    assert 'log_level: str = "WARNING"' in (package / "settings.py").read_text()
+    assert '"tenacity>=9"' in (project / "pyproject.toml").read_text()
+    assert (package / "runtime.py").is_file()  # the release's own change arrived
+    texts = [p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts]
+    leftovers = [p.name for p in texts if p.suffix == ".rej"]
+    markers = [str(p.relative_to(project)) for p in texts if b"<<<<<<< " in p.read_bytes()]
+    assert leftovers == markers == []
+    installed = checks.install(project)
+    assert installed.ok, installed.tail()
+    with services.real_services(project, "release_update", slot=14) as environment:
+        suite = checks.run_suite(project, environment)
+    assert suite.ok, suite.tail(80)
+    assert "passed" in suite.test_counts()
+
