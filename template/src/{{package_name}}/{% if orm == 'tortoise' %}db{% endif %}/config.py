@@ -34,7 +34,8 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     seconds = settings.database_timeout_seconds
     if connection["engine"] == "tortoise.backends.asyncpg":
         connection["credentials"].update(
-            minsize=1,
+            # Opened all at once on first use, so that a load never opens connections.
+            minsize=settings.database_pool_size,
             maxsize=settings.database_pool_size,
             timeout=seconds,  # connecting
             command_timeout=seconds,  # any statement, on the client: a stalled network
