@@ -90,26 +90,45 @@ def main() -> int:
         print("the work tree has uncommitted changes: commit or stash them first", file=sys.stderr)
         return 1
     current = str(answers().get("_commit", "?"))
-    target = options.vcs_ref
-    if target is None:
+    if options.vcs_ref is None:
         checked = run(copier("check-update", "--output-format", "json"))
-        report = json.loads(checked.stdout)
-        if not report.get("update_available"):
+        if not json.loads(checked.stdout).get("update_available"):
             write_summary(options.summary, f"Up to date with template release {current}.")
             return 0
-        target = str(report["latest_version"])
-    branch = f"template-update/{target}"
-    run(["git", "switch", "--create", branch])
-    merged = run(
-        copier("update", "--defaults", "--vcs-ref", target, "--conflict", "inline"), check=False
-    )
+    # Without --vcs-ref Copier takes the newest release tag; the answers file then names it.
+    ref = ["--vcs-ref", options.vcs_ref] if options.vcs_ref else []
+    merged = run(copier("update", "--defaults", *ref, "--conflict", "inline"), check=False)
+    target = str(answers().get("_commit", "?"))
     touched = changed_files()
+    if not touched:
+        failure = merged.stderr.strip()[-2000:] if merged.returncode else ""
+        write_summary(
+            options.summary,
+            f"Copier update to {options.vcs_ref or 'the newest release'} failed:\n\n{failure}\n"
+            if failure
+            else f"Up to date with template release {current}.",
+        )
+        return 1 if failure else 0
+    branch = f"template-update/{target}"
+    if run(["git", "rev-parse", "--verify", "--quiet", branch], check=False).returncode == 0 or (
+        run(["git", "rev-parse", "--verify", "--quiet", f"origin/{branch}"], check=False).returncode
+        == 0
+    ):
+        # Proposed already, perhaps with fixes pushed by hand: never overwrite that branch.
+        run(["git", "reset", "--hard", "--quiet"])
+        run(["git", "clean", "-d", "--force", "--quiet"])
+        write_summary(options.summary, f"Template release {target} is proposed on `{branch}`.")
+        return 0
+    run(["git", "switch", "--create", branch])  # the merge's changes come along, uncommitted
     conflicts = conflicted(touched)
     results: dict[str, bool] = {"copier update": merged.returncode == 0}
+    failures = {"copier update": merged.stderr} if merged.returncode else {}
     if not conflicts and merged.returncode == 0:
-        results["lock"] = run(["uv", "lock"], check=False).returncode == 0
-        for name, command in CHECKS.items():
-            results[name] = run(command, check=False).returncode == 0
+        for name, command in {"lock": ["uv", "lock"], **CHECKS}.items():
+            done = run(command, check=False)
+            results[name] = done.returncode == 0
+            if done.returncode:
+                failures[name] = done.stdout + done.stderr
         touched = changed_files()
     run(["git", "add", "--all"])
     run(
@@ -142,6 +161,9 @@ def main() -> int:
         "**Checks**",
         *(f"- {name}: {'passed' if ok else 'FAILED'}" for name, ok in results.items()),
     ]
+    for name, output in failures.items():
+        tail = "\n".join(output.strip().splitlines()[-40:])
+        lines += ["", f"<details><summary>{name}</summary>", "", "```", tail, "```", "</details>"]
     write_summary(options.summary, "\n".join(lines) + "\n")
     return 0 if not conflicts and all(results.values()) else 1
 
