@@ -4,6 +4,7 @@ template into a service without losing its owner's edits, and options can be tur
 Each test builds its own tagged git repository of the template: v1 is this tree, v2 a realistic
 change (a new question with a default, a changed shared file, a new file)."""
 
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -73,7 +74,7 @@ def make_user_edits(service: Path) -> None:
     readme = service / "README.md"
     readme.write_text(readme.read_text().replace("## Run it", "## Run it (see our wiki too)"))
     health = package / "api" / "health.py"
-    health.write_text(health.read_text() + "\n# Probed by our load balancer every 5 s.\n")
+    health.write_text(health.read_text() + "\n\n# Probed by our load balancer every 5 s.\n")
     commit_all(service, "Our changes")
 
 
@@ -179,13 +180,13 @@ def test_turning_an_option_off_lists_the_files_and_needs_yes(
     new_service: Callable[..., Path], template_repo: Path
 ) -> None:
     service = new_service("--redis")
-    cache = service / "src" / "my_service" / "cache.py"
+    cache = service / "src" / "my_service" / "cache" / "client.py"
     cache.write_text(cache.read_text() + "\n# our tuning notes\n")
     commit_all(service, "Our notes")
 
     refused = asyncforge(template_repo, "update", str(service), "--no-redis", "--vcs-ref", "v1")
     assert refused.returncode == 1
-    assert "src/my_service/cache.py" in refused.stderr
+    assert "src/my_service/cache/client.py" in refused.stderr
     assert "--yes" in refused.stderr
     assert cache.is_file()
 
@@ -213,7 +214,9 @@ def test_an_option_turned_on_later_brings_its_code_and_passes_the_tests(
 
     assert result.returncode == 0, result.stderr
     assert " M uv.lock" in result.stdout  # the option's dependencies are locked too
-    expected_file = {"redis": "cache.py", "prometheus": "metrics.py", "celery": "jobs/worker.py"}
+    expected_file = {
+        "redis": "cache/client.py", "prometheus": "metrics.py", "celery": "jobs/worker.py"
+    }  # fmt: skip
     assert (service / "src" / "my_service" / expected_file[axis]).is_file()
     assert (service / "src" / "my_service" / "api" / "ping.py").is_file()
     commit_all(service, f"Turn on {axis}")
@@ -222,3 +225,154 @@ def test_an_option_turned_on_later_brings_its_code_and_passes_the_tests(
     with services.real_services(service, f"update_{axis}_{orm}", slot=15) as environment:
         suite = checks.run_suite(service, environment)
     assert suite.ok, suite.tail()
+
+
+def contents(project: Path) -> dict[str, bytes]:
+    files = (path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts)
+    return {str(path.relative_to(project)): path.read_bytes() for path in files}
+
+
+def rename_tasks_to_background_runner(repo: Path) -> None:
+    """The release that renames `tasks`, as docs/renaming-questions.md says to."""
+    config = repo / "copier.yml"
+    text = config.read_text()
+    start = text.index("\ntasks:\n")
+    end = text.index("\n\n", start + 1)
+    renamed = (
+        text[start:end]
+        .replace("tasks:", "background_runner:", 1)
+        .replace(
+            "default: background_tasks", "default: \"{{ tasks | default('background_tasks') }}\""
+        )
+    )
+    config.write_text(text[:start] + renamed + text[end:])
+    uses = re.compile(r"\btasks(?= ==| !=)")
+    for path in sorted((repo / "template").rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_file() and path.suffix == ".jinja":
+            path.write_text(uses.sub("background_runner", path.read_text()))
+        if uses.search(path.name):
+            path.rename(path.with_name(uses.sub("background_runner", path.name)))
+    commit_all(repo, "Rename tasks to background_runner")
+    git(repo, "tag", "v2")
+
+
+def test_a_renamed_question_keeps_its_answer_without_trust(
+    template_repo: Path, new_service: Callable[..., Path]
+) -> None:
+    service = new_service("--tasks", "celery", "--redis")
+    before = contents(service)
+    rename_tasks_to_background_runner(template_repo)
+
+    result = subprocess.run(
+        [str(BIN / "copier"), "update", "--defaults", "--vcs-ref", "v2", str(service)],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    recorded = answers(service)
+    assert recorded["background_runner"] == "celery"
+    assert "tasks" not in recorded
+    after = contents(service)
+    changed = {name for name in before if before[name] != after.get(name)}
+    assert changed == {".copier-answers.yml"}  # the same service, under the new name
+
+
+BOT_IDENTITY = {
+    f"GIT_{role}_{field}": value
+    for role in ("AUTHOR", "COMMITTER")
+    for field, value in (("NAME", "template-update[bot]"), ("EMAIL", "bot@example.com"))
+}
+"""As the workflow configures git before it runs the script."""
+
+
+def run_update_script(service: Path, summary: Path) -> subprocess.CompletedProcess[str]:
+    """What the weekly workflow runs, with the copier of this environment."""
+    return subprocess.run(
+        [checks.uv_executable(), "run", "python", "scripts/update_from_template.py",
+         "--summary", str(summary)],
+        cwd=service, capture_output=True, text=True, timeout=900,
+        env=checks.child_environment({"COPIER": str(BIN / "copier"), **BOT_IDENTITY}),
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_update_script_merges_a_new_release_on_a_branch_and_checks_it(
+    template_repo: Path, new_service: Callable[..., Path], tmp_path: Path
+) -> None:
+    service = new_service("--defaults")
+    make_user_edits(service)
+    release_v2(template_repo)
+    summary = tmp_path / "update.md"
+
+    result = run_update_script(service, summary)
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert git(service, "branch", "--show-current").strip() == "template-update/v2"
+    assert git(service, "status", "--porcelain") == ""  # committed on the branch
+    report = summary.read_text()
+    assert "Template update: v1 → v2" in report
+    assert "- `CHANGELOG.md`" in report
+    for check in ("lint", "format", "types", "tests"):
+        assert f"- {check}: passed" in report
+    assert "Conflicts" not in report
+    assert "# Probed by our load balancer" in (service / "src/my_service/api/health.py").read_text()
+
+
+def test_the_update_script_leaves_a_proposed_update_branch_alone(
+    template_repo: Path, new_service: Callable[..., Path], tmp_path: Path
+) -> None:
+    service = new_service("--defaults")
+    release_v2(template_repo)
+    git(service, "switch", "--create", "template-update/v2")
+    (service / "FIXES.md").write_text("fixed by hand on the proposed branch\n")
+    commit_all(service, "Fix by hand")
+    proposed = git(service, "rev-parse", "HEAD")
+    git(service, "switch", "main")
+    summary = tmp_path / "update.md"
+
+    result = run_update_script(service, summary)
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert summary.read_text() == "Template release v2 is proposed on `template-update/v2`."
+    assert git(service, "branch", "--show-current").strip() == "main"
+    assert git(service, "status", "--porcelain") == ""
+    assert answers(service)["_commit"] == "v1"
+    assert git(service, "rev-parse", "template-update/v2") == proposed
+
+
+def test_the_update_script_fails_and_names_the_conflicts(
+    template_repo: Path, new_service: Callable[..., Path], tmp_path: Path
+) -> None:
+    service = new_service("--defaults")
+    readme = service / "README.md"
+    marker = "## Updating from the template"
+    readme.write_text(readme.read_text().replace(marker, "## Updating (ask the platform team)"))
+    commit_all(service, "Our heading")
+    template_readme = template_repo / "template" / "README.md.jinja"
+    template_readme.write_text(template_readme.read_text().replace(marker, "## Keeping up to date"))
+    commit_all(template_repo, "v2")
+    git(template_repo, "tag", "v2")
+    summary = tmp_path / "update.md"
+
+    result = run_update_script(service, summary)
+
+    assert result.returncode == 1
+    assert summary.is_file(), result.stdout[-3000:] + result.stderr[-3000:]
+    report = summary.read_text()
+    assert "**Conflicts to resolve by hand**" in report
+    assert "- `README.md`" in report.split("**Conflicts to resolve by hand**")[1]
+    assert "- tests:" not in report  # the checks do not run on a conflicted merge
+    assert git(service, "branch", "--show-current").strip() == "template-update/v2"
+
+
+def test_the_update_script_says_when_the_project_is_up_to_date(
+    new_service: Callable[..., Path], tmp_path: Path
+) -> None:
+    service = new_service("--defaults")
+    summary = tmp_path / "update.md"
+
+    result = run_update_script(service, summary)
+
+    assert result.returncode == 0, result.stderr
+    assert summary.read_text() == "Up to date with template release v1."
+    assert git(service, "branch", "--show-current").strip() == "main"

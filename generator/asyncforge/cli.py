@@ -171,7 +171,8 @@ def update_command(
         str | None, typer.Option("--vcs-ref", help="Template git ref (default: latest release)")
     ] = None,
     yes: Annotated[
-        bool, typer.Option("--yes", help="Go ahead when changing an option deletes files")
+        bool,
+        typer.Option("--yes", help="Go ahead when changing an option deletes files you edited"),
     ] = False,
     **answers: Any,
 ) -> None:

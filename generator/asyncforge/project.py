@@ -215,7 +215,7 @@ def _status(project: Path) -> list[str]:
     return [line for line in git(project, "status", "--porcelain").splitlines() if line.strip()]
 
 
-def _rendered_files(answers: dict[str, Any], vcs_ref: str | None) -> set[str]:
+def _rendered_files(answers: dict[str, Any], vcs_ref: str | None) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as scratch:
         copy_template(
             str(answers["_src_path"]),
@@ -224,14 +224,26 @@ def _rendered_files(answers: dict[str, Any], vcs_ref: str | None) -> set[str]:
             vcs_ref=vcs_ref,
         )
         root = Path(scratch)
-        return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+        return {
+            str(path.relative_to(root)): path.read_bytes()
+            for path in root.rglob("*")
+            if path.is_file()
+        }
 
 
-def files_removed_by(project: Path, current: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
-    """Files of the project that the template renders with the current answers only."""
+def edited_files_removed_by(
+    project: Path, current: dict[str, Any], wanted: dict[str, Any]
+) -> list[str]:
+    """Files the template renders with the current answers only and that their owner edited:
+    the rest are the template's own and go without asking, as Copier removes them."""
     commit = current.get("_commit")
-    only_now = _rendered_files(current, commit) - _rendered_files(wanted, commit)
-    return sorted(path for path in only_now if (project / path).exists())
+    now = _rendered_files(current, commit)
+    only_now = now.keys() - _rendered_files(wanted, commit).keys()
+    return sorted(
+        name
+        for name in only_now
+        if (project / name).is_file() and (project / name).read_bytes() != now[name]
+    )
 
 
 def _conflicts(project: Path) -> list[str]:
@@ -274,11 +286,11 @@ def update(
             )
     changed_answers = [name for name, value in changes.items() if current.get(name) != value]
     if changed_answers:
-        doomed = files_removed_by(project, current, {**current, **changes})
+        doomed = edited_files_removed_by(project, current, {**current, **changes})
         if doomed and not assume_yes:
             raise GeneratorError(
-                f"changing {', '.join(changed_answers)} deletes these files, your edits to them "
-                f"included: {', '.join(doomed)}; run again with --yes to go ahead"
+                f"changing {', '.join(changed_answers)} deletes these files you edited: "
+                f"{', '.join(doomed)}; run again with --yes to go ahead"
             )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DirtyLocalWarning)
