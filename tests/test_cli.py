@@ -5,6 +5,8 @@ from pathlib import Path
 
 import yaml
 
+from asyncforge.matrix import checks
+
 from .helpers import asyncforge, commit_all, committed_template, git
 
 
@@ -180,3 +182,16 @@ def test_a_question_added_to_copier_yml_becomes_a_flag_and_a_matrix_axis(tmp_pat
     assert {"sentry=true", "sentry=false"} <= {
         part for run in runs for part in run["only"].split(",")
     }
+
+
+def test_a_package_name_of_its_own_builds(committed: Path, tmp_path: Path) -> None:
+    destination = tmp_path / "x"
+
+    made = asyncforge(
+        "new", str(destination), "--name", "ok-name", "--package", "shopsvc", template=committed
+    )
+    installed = checks.install(destination)
+
+    assert made.returncode == 0, made.stderr
+    assert (destination / "src" / "shopsvc" / "main.py").is_file()
+    assert installed.ok, installed.tail()

@@ -177,7 +177,7 @@ def create(
     if checkout is not None and commit is not None:
         _record_source(destination, reachable_source(checkout, commit), commit if note else None)
     _lock(destination, quiet=quiet)
-    git(destination, "init", "--quiet")
+    git(destination, "init", "--quiet", "--initial-branch", "main")
     _commit_all(destination, "Create the service from the asyncforge template" + note)
     return destination
 

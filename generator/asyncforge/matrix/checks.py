@@ -19,6 +19,9 @@ from .combinations import Run
 from .pythons import PythonMissing, interpreter
 
 PREPARE_PHASES = ("render", "install", "lint", "typecheck")
+NAMES = {"project_name": "shop-api", "package_name": "shopsvc"}
+"""The matrix renders a package name that is not the project name's default (`shop_api`): every
+combination proves that a chosen package name builds, lints and passes its suite."""
 COMMAND_TIMEOUT_SECONDS = 600.0
 """No command of a check may run longer; the rendered suites also bound each test themselves."""
 
@@ -152,7 +155,7 @@ def prepare(run: Run, workdir: Path, *, template: Path | None = None) -> Prepare
     prepared = Prepared(run, workdir / run.id)
     started = time.perf_counter()
     try:
-        render(prepared.project, run.combination.answers(), template=template)
+        render(prepared.project, {**NAMES, **run.combination.answers()}, template=template)
     except Exception as error:  # a template that does not render is a result, not a crash
         prepared.phases.append(Phase("render", False, time.perf_counter() - started, str(error)))
         return prepared
