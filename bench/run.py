@@ -65,7 +65,9 @@ class Target:
 
 
 TARGETS = [
-    Target("starlette-hello", "sqlalchemy-default", ("live",), "bench.references.hello_starlette:app"),
+    Target(
+        "starlette-hello", "sqlalchemy-default", ("live",), "bench.references.hello_starlette:app"
+    ),
     Target("fastapi-hello", "sqlalchemy-default", ("live",), "bench.references.hello_fastapi:app"),
     Target("raw-asyncpg", "sqlalchemy-default", ("read",), "bench.references.raw_asyncpg:app"),
     Target(
@@ -117,7 +119,9 @@ COMPARISONS = [
     ("tortoise-all-on", "read-hit", "raw-asyncpg", "read", 1.0),
     *(
         (name, "live", "fastapi-hello", "live", 0.9)
-        for name in ("sqlalchemy-default", "tortoise-default", "sqlalchemy-all-on", "tortoise-all-on")
+        for name in (
+            "sqlalchemy-default", "tortoise-default", "sqlalchemy-all-on", "tortoise-all-on"
+        )
     ),
     *(
         ("sqlalchemy-prometheus", scenario, "sqlalchemy-default", scenario, 0.9)
@@ -162,7 +166,10 @@ def ensure_wrk() -> str:
     if found:
         return found
     log("wrk is missing: installing it from Debian's packages")
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, timeout=600)
+    install = ["apt-get", "install", "-y", "-qq", "wrk"]
+    if subprocess.run(install, check=False, timeout=600).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=False, timeout=600)
+        subprocess.run(install, check=False, timeout=600)
     return shutil.which("wrk") or sys.exit("could not install wrk (apt-get install wrk)")
 
 
@@ -205,7 +212,9 @@ def seed_database(project: Path, orm: str, name: str) -> str:
 
 
 def sessions_opened(database: str) -> int:
-    return int(psql("postgres", f"SELECT sessions FROM pg_stat_database WHERE datname = '{database}'"))
+    return int(
+        psql("postgres", f"SELECT sessions FROM pg_stat_database WHERE datname = '{database}'")
+    )
 
 
 def worker_rss_mb(master: int) -> float | None:
@@ -245,18 +254,19 @@ def serve(target: Target, project: Path, environment: dict[str, str]) -> Iterato
         package = next((project / "src").iterdir()).name
         command = [str(project / ".venv/bin/uvicorn"), target.app or f"{package}.main:app",
                    "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
-    logfile = tempfile.NamedTemporaryFile(prefix=f"bench-{target.name}-", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        command, cwd=project, env=env, stdout=logfile, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
+    logfile = Path(tempfile.mkdtemp(prefix="bench-")) / f"{target.name}.log"
+    with logfile.open("w") as log:
+        process = subprocess.Popen(
+            command, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         probe = "/health/live" if "live" in target.scenarios or target.app is None else None
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"{target.name} did not start:\n{Path(logfile.name).read_text()[-3000:]}")
+                sys.exit(f"{target.name} did not start:\n{logfile.read_text()[-3000:]}")
             if port_open(port) and (probe is None or http_ok(port, probe)):
                 break
             time.sleep(0.2)
@@ -283,7 +293,9 @@ def port_open(port: int) -> bool:
 def http_ok(port: int, path: str) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
-            conn.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
+            conn.sendall(
+                f"GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode()
+            )
             return conn.recv(64).startswith(b"HTTP/1.1 200")
     except OSError:
         return False
@@ -316,7 +328,9 @@ def measure(
 ) -> list[Measurement]:
     environment = {"DATABASE_URL": url}
     if "redis" in (project / "pyproject.toml").read_text():
-        subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            ["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True, timeout=30
+        )
         environment["REDIS_URL"] = REDIS_DB
     results = []
     with serve(target, project, environment) as (base, master):
@@ -332,7 +346,9 @@ def measure(
             time.sleep(1)
             after = sessions_opened(database)
             seconds = report["duration_us"] / 1e6
-            errors = sum(report[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors"))
+            errors = sum(
+                report[f"{kind}_errors"] for kind in ("connect", "read", "write", "status")
+            )
             results.append(
                 Measurement(
                     target.name, scenario, round_, round(report["requests"] / seconds, 1),
@@ -361,7 +377,7 @@ def summarise(measurements: list[Measurement], rounds: int) -> dict[str, Any]:
             by_key[(name, scenario, r)].rps / by_key[(reference, ref_scenario, r)].rps
             for r in range(1, rounds + 1)
             if (name, scenario, r) in by_key
-            and by_key.get((reference, ref_scenario, r), None) is not None
+            and by_key.get((reference, ref_scenario, r)) is not None
             and by_key[(reference, ref_scenario, r)].rps > 0
         ]
         if ratios:
@@ -371,7 +387,7 @@ def summarise(measurements: list[Measurement], rounds: int) -> dict[str, Any]:
                 "target": goal, "met": median(ratios) >= goal,
             })  # fmt: skip
     rows = []
-    for (target, scenario) in dict.fromkeys((m.target, m.scenario) for m in measurements):
+    for target, scenario in dict.fromkeys((m.target, m.scenario) for m in measurements):
         runs = [m for m in measurements if (m.target, m.scenario) == (target, scenario)]
         rss = [m.rss_mb for m in runs if m.rss_mb is not None]
         conns = [m.new_connections for m in runs if m.new_connections is not None]
@@ -389,7 +405,10 @@ def summarise(measurements: list[Measurement], rounds: int) -> dict[str, Any]:
 
 
 def print_report(summary: dict[str, Any]) -> None:
-    print("\n| target | scenario | req/s (median) | p50 ms | p99 ms | p99/p50 | errors | over 2 s | new PG conns | RSS MB |")
+    print(
+        "\n| target | scenario | req/s (median) | p50 ms | p99 ms | p99/p50 | errors | over 2 s "
+        "| new PG conns | RSS MB |"
+    )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in summary["rows"]:
         print(
@@ -407,7 +426,9 @@ def print_report(summary: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
     parser.add_argument("--warm", type=int, default=2, help="seconds of warm-up before each")
@@ -441,7 +462,9 @@ def main() -> None:
         order = targets if round_ % 2 else list(reversed(targets))  # interleave: alternate order
         for target in order:
             database, url = databases[COMBINATIONS[target.combination]["orm"]]
-            measurements += measure(target, projects[target.combination], database, url, round_, options)
+            measurements += measure(
+                target, projects[target.combination], database, url, round_, options
+            )
     summary = summarise(measurements, options.rounds)
     summary["settings"] = {k: str(v) for k, v in vars(options).items()}
     summary["measurements"] = [asdict(m) for m in measurements]

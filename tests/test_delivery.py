@@ -23,7 +23,9 @@ def tool(project: Path, *command: str) -> subprocess.CompletedProcess[str]:
 
 
 def workflows(project: Path) -> list[str]:
-    return sorted(str(p.relative_to(project)) for p in (project / ".github/workflows").glob("*.yml"))
+    return sorted(
+        str(p.relative_to(project)) for p in (project / ".github/workflows").glob("*.yml")
+    )
 
 
 def test_dockerfile_passes_hadolint(project: Path) -> None:
@@ -39,7 +41,8 @@ def test_dockerfile_builds_from_the_lock_as_a_numeric_user_with_a_healthcheck(
 
     assert dockerfile.count("uv sync --locked") == 2
     assert "USER 10001" in dockerfile
-    assert "HEALTHCHECK" in dockerfile and "/health/live" in dockerfile
+    assert "HEALTHCHECK" in dockerfile
+    assert "/health/live" in dockerfile
     assert 'CMD ["gunicorn", "-c", "gunicorn.conf.py"]' in dockerfile
 
 
@@ -47,7 +50,9 @@ def test_workflows_pass_actionlint_the_schema_and_zizmor(project: Path) -> None:
     files = workflows(project)
 
     linted = tool(project, "actionlint", *files)
-    schema = tool(project, "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *files)
+    schema = tool(
+        project, "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *files
+    )
     audited = tool(project, "zizmor", "--offline", "--no-progress", *files)
 
     assert files == [".github/workflows/ci.yml", ".github/workflows/template-update.yml"]
@@ -94,10 +99,16 @@ def test_compose_waits_for_every_dependency_to_be_healthy(project: Path) -> None
 
     for name, service in services.items():
         for dependency, condition in service.get("depends_on", {}).items():
-            wanted = "service_completed_successfully" if dependency == "migrate" else "service_healthy"
+            wanted = (
+                "service_completed_successfully" if dependency == "migrate" else "service_healthy"
+            )
             assert condition["condition"] == wanted, (name, dependency)
-            assert dependency == "migrate" or "healthcheck" in services[dependency] or (
-                dependency == "api"  # the image's HEALTHCHECK
+            assert (
+                dependency == "migrate"
+                or "healthcheck" in services[dependency]
+                or (
+                    dependency == "api"  # the image's HEALTHCHECK
+                )
             ), (name, dependency)
 
 
@@ -139,7 +150,9 @@ def test_kubernetes_overlays_build_and_every_object_is_valid(project: Path, over
     } <= kinds
     assert (("Deployment", f"{name}-worker") in kinds) is (answers["tasks"] == "celery")
     assert any(kind == "Secret" for kind, _ in kinds) is (overlay == "dev")
-    api = next(o for o in objects if o["metadata"]["name"] == f"{name}-api" and o["kind"] == "Deployment")
+    api = next(
+        o for o in objects if o["metadata"]["name"] == f"{name}-api" and o["kind"] == "Deployment"
+    )
     pod = api["spec"]["template"]
     container = pod["spec"]["containers"][0]
     assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"

@@ -94,7 +94,8 @@ def test_every_endpoint_is_in_the_contract(renders: list[Path]) -> None:
     endpoints = section("### Endpoints")
     routes = set().union(*(routes_of(project) for project in renders))
     documented = {
-        f"{method} {path}" for method, path in re.findall(r"`(GET|POST|PATCH|DELETE) ([^`?]+)", endpoints)
+        f"{method} {path}"
+        for method, path in re.findall(r"`(GET|POST|PATCH|DELETE) ([^`?]+)", endpoints)
     }
 
     assert {route.replace("{item_id}", "{id}") for route in routes} == documented - {

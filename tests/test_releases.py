@@ -46,7 +46,9 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(repo, "tag", PREVIOUS_TAG)
     shutil.rmtree(repo / "template")
     shutil.copy(ROOT / "copier.yml", repo)
-    shutil.copytree(ROOT / "template", repo / "template", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "template", repo / "template", ignore=shutil.ignore_patterns("__pycache__")
+    )
     commit_all(repo, "This release")
     git(repo, "tag", CURRENT_TAG)
     return repo
@@ -64,7 +66,9 @@ def data(combination: Combination) -> list[str]:
 
 
 def render_at(repo: Path, tag: str, combination: Combination, destination: Path) -> Path:
-    made = copier("copy", "--defaults", "--vcs-ref", tag, *data(combination), str(repo), str(destination))
+    made = copier(
+        "copy", "--defaults", "--vcs-ref", tag, *data(combination), str(repo), str(destination)
+    )
     assert made.returncode == 0, made.stderr
     return destination
 
@@ -154,4 +158,3 @@ def test_a_teams_edits_survive_the_update_and_its_suite_passes(
         suite = checks.run_suite(project, environment)
     assert suite.ok, suite.tail(80)
     assert "passed" in suite.test_counts()
-

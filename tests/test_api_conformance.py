@@ -1,0 +1,119 @@
+"""The API does what its OpenAPI document says: schemathesis, every phase (examples, coverage,
+fuzzing, stateful), against the default render and the all-on render of each ORM, served by the
+production server on a real PostgreSQL database. No server error; every status, body and content
+type as documented."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from asyncforge.matrix import Combination, anchors, checks
+from asyncforge.matrix import backends as services
+
+from .helpers import BIN
+
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+    ]
+)
+MAX_EXAMPLES = 150
+"""Per operation and phase: bounded, so that a run takes well under a minute."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The combination rendered, installed, migrated on a fresh PostgreSQL database and served
+    by gunicorn; yields its base URL."""
+    combination: Combination = request.param
+    project = checks.render(tmp_path / "service", combination.answers())
+    installed = checks.install(project)
+    assert installed.ok, installed.tail()
+    port = free_port()
+    with services.real_services(project, f"conformance_{combination.id}", slot=13) as env:
+        command = ["alembic", "upgrade", "head"] if combination["orm"] == "sqlalchemy" else [
+            "aerich", "upgrade"
+        ]  # fmt: skip
+        migrated = checks.run_phase(
+            "migrate", [[checks.uv_executable(), "run", *command]], project, env
+        )
+        assert migrated.ok, migrated.tail()
+        environment = checks.child_environment(
+            {**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1", "ACCESS_LOG": "false"}
+        )
+        log = (tmp_path / "server.log").open("w")
+        server = subprocess.Popen(
+            [str(project / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py"],
+            cwd=project, env=environment, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/health/ready", timeout=2):
+                        break  # 200: migrated, connected, ready
+                except (urllib.error.URLError, OSError):
+                    pass  # not listening yet, or 503 while it connects
+                assert server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
+                assert time.monotonic() < deadline, "the service did not become ready"
+                time.sleep(0.2)
+            yield base
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+            log.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "served",
+    [
+        pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(f"conformance-{c.id}"))
+        for c in anchors()
+    ],
+    indirect=True,
+)
+def test_the_api_conforms_to_its_openapi_document(served: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            str(BIN / "st"), "run", f"{served}/openapi.json",
+            "--checks", CHECKS,
+            "--phases", "examples,coverage,fuzzing,stateful",
+            "--max-examples", str(MAX_EXAMPLES),
+            "--seed", "20261123",
+            "--workers", "1",  # with threads, CPython 3.11's `ast.parse` can fail inside Hypothesis
+            "--request-timeout", "10",
+            "--generation-database", "none",
+            "--report", "json", "--report-dir", str(tmp_path),
+            "--no-color",
+        ],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+
+    print(result.stdout[-1200:])  # the counts, for `pytest -rP`
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "No issues found" in result.stdout or " passed" in result.stdout
