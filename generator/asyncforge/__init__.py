@@ -1,3 +1,3 @@
 """asyncforge: renders async FastAPI services from the Copier template in this repository."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
