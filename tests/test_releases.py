@@ -13,7 +13,7 @@ import yaml
 from asyncforge.matrix import Combination, all_combinations, checks
 from asyncforge.matrix import backends as services
 
-from .helpers import BIN, ROOT, commit_all, git
+from .helpers import BIN, ROOT, add_a_router_and_change_a_setting, commit_all, git
 
 RELEASES = yaml.safe_load((ROOT / "docs" / "releases.yml").read_text())
 PREVIOUS = RELEASES[-1]
@@ -108,20 +108,7 @@ def test_an_updated_project_is_what_this_release_renders(
 def make_team_edits(project: Path) -> None:
     """A new router, a changed setting default, an extra dependency: what teams do first."""
     package = project / "src" / "my_service"
-    (package / "api" / "ping.py").write_text(
-        '"""Our own endpoint."""\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n'
-        '@router.get("/ping")\nasync def ping() -> dict[str, str]:\n    return {"ping": "pong"}\n'
-    )
-    routes = package / "api" / "__init__.py"
-    routes.write_text(
-        routes.read_text()
-        .replace("from . import health, items", "from . import health, items, ping")
-        .replace("[health.router, items.router]", "[health.router, items.router, ping.router]")
-    )
-    settings = package / "settings.py"
-    settings.write_text(
-        settings.read_text().replace('log_level: str = "INFO"', 'log_level: str = "WARNING"')
-    )
+    add_a_router_and_change_a_setting(package)
     pyproject = project / "pyproject.toml"  # `uv add tenacity` appends to the list
     text = pyproject.read_text()
     end = text.index("]\n", text.index("dependencies = ["))

@@ -15,7 +15,7 @@ import yaml
 from asyncforge.matrix import backends as services
 from asyncforge.matrix import checks
 
-from .helpers import BIN, commit_all, committed_template, git
+from .helpers import BIN, add_a_router_and_change_a_setting, commit_all, committed_template, git
 from .helpers import asyncforge as run_asyncforge
 
 
@@ -57,20 +57,7 @@ def new_service(template_repo: Path, tmp_path: Path) -> Callable[..., Path]:
 def make_user_edits(service: Path) -> None:
     """What a team does in its first weeks: an endpoint, a setting, the README, a template file."""
     package = service / "src" / "my_service"
-    (package / "api" / "ping.py").write_text(
-        '"""Our own endpoint."""\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n'
-        '@router.get("/ping")\nasync def ping() -> dict[str, str]:\n    return {"ping": "pong"}\n'
-    )
-    routes = package / "api" / "__init__.py"
-    routes.write_text(
-        routes.read_text()
-        .replace("from . import health, items", "from . import health, items, ping")
-        .replace("[health.router, items.router]", "[health.router, items.router, ping.router]")
-    )
-    settings = package / "settings.py"
-    settings.write_text(
-        settings.read_text().replace('log_level: str = "INFO"', 'log_level: str = "WARNING"')
-    )
+    add_a_router_and_change_a_setting(package)
     readme = service / "README.md"
     readme.write_text(readme.read_text().replace("## Run it", "## Run it (see our wiki too)"))
     health = package / "api" / "health.py"
@@ -130,10 +117,8 @@ def test_plain_copier_update_works_on_a_project_made_by_asyncforge(
     assert (service / "CHANGELOG.md").is_file()
 
 
-def test_a_conflicting_edit_is_reported_with_a_non_zero_exit(
-    template_repo: Path, new_service: Callable[..., Path]
-) -> None:
-    service = new_service("--defaults")
+def rename_one_heading_two_ways(service: Path, template_repo: Path) -> None:
+    """The service and release v2 rename the same README heading differently: a conflict."""
     readme = service / "README.md"
     marker = "## Updating from the template"
     readme.write_text(readme.read_text().replace(marker, "## Updating (ask the platform team)"))
@@ -143,12 +128,19 @@ def test_a_conflicting_edit_is_reported_with_a_non_zero_exit(
     commit_all(template_repo, "v2")
     git(template_repo, "tag", "v2")
 
+
+def test_a_conflicting_edit_is_reported_with_a_non_zero_exit(
+    template_repo: Path, new_service: Callable[..., Path]
+) -> None:
+    service = new_service("--defaults")
+    rename_one_heading_two_ways(service, template_repo)
+
     result = asyncforge(template_repo, "update", str(service), "--vcs-ref", "v2")
 
     assert result.returncode == 1
     assert "conflicts to resolve" in result.stderr
     assert "README.md" in result.stderr
-    assert "<<<<<<<" in readme.read_text()
+    assert "<<<<<<<" in (service / "README.md").read_text()
 
 
 def test_update_refuses_a_dirty_work_tree(
@@ -344,14 +336,7 @@ def test_the_update_script_fails_and_names_the_conflicts(
     template_repo: Path, new_service: Callable[..., Path], tmp_path: Path
 ) -> None:
     service = new_service("--defaults")
-    readme = service / "README.md"
-    marker = "## Updating from the template"
-    readme.write_text(readme.read_text().replace(marker, "## Updating (ask the platform team)"))
-    commit_all(service, "Our heading")
-    template_readme = template_repo / "template" / "README.md.jinja"
-    template_readme.write_text(template_readme.read_text().replace(marker, "## Keeping up to date"))
-    commit_all(template_repo, "v2")
-    git(template_repo, "tag", "v2")
+    rename_one_heading_two_ways(service, template_repo)
     summary = tmp_path / "update.md"
 
     result = run_update_script(service, summary)
