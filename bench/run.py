@@ -15,10 +15,8 @@ speed is measured here, never asserted in a test.
 
 import argparse
 import json
-import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -281,12 +279,7 @@ def serve(target: Target, project: Path, environment: dict[str, str]) -> Iterato
             time.sleep(0.2)
         yield base, process.pid
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        checks.stop_process_group(process)
         if multiproc:
             shutil.rmtree(multiproc, ignore_errors=True)
 

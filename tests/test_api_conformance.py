@@ -3,8 +3,6 @@ fuzzing, stateful), against the default render and the all-on render of each ORM
 production server on a real PostgreSQL database. No server error; every status, body and content
 type as documented."""
 
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -79,12 +77,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
                 time.sleep(0.2)
             yield base
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+            checks.stop_process_group(server)
             log.close()
 
 

@@ -5,6 +5,7 @@ generator's tests and `asyncforge matrix` share them. Every command has a time l
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -116,6 +117,17 @@ def run_phase(
         if completed.returncode != 0:
             return Phase(name, False, time.perf_counter() - started, "\n".join(outputs))
     return Phase(name, True, time.perf_counter() - started, "\n".join(outputs))
+
+
+def stop_process_group(process: "subprocess.Popen[Any]", grace_seconds: float = 30.0) -> None:
+    """SIGTERM to a server started with `start_new_session=True` and to its workers, then
+    SIGKILL if they have not exited after `grace_seconds`."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def install(project: Path, python: str | None = None) -> Phase:
