@@ -5,9 +5,10 @@ from pathlib import Path
 
 import yaml
 
+from asyncforge import __version__ as VERSION
 from asyncforge.matrix import checks
 
-from .helpers import asyncforge, commit_all, committed_template, git
+from .helpers import BIN, asyncforge, commit_all, committed_template, git
 
 
 def answers_of(project: Path) -> dict[str, object]:
@@ -109,6 +110,20 @@ def test_allow_dirty_renders_the_working_tree_and_records_a_real_commit(tmp_path
 
 
 def test_new_records_the_templates_origin_so_teammates_can_update(tmp_path: Path) -> None:
+    template = committed_template(tmp_path / "template")
+    git(template, "remote", "add", "origin", "https://git.example.com/acme/asyncforge.git")
+    destination = tmp_path / "svc"
+
+    result = asyncforge("new", str(destination), "--defaults", template=template)
+
+    assert result.returncode == 0, result.stderr
+    assert answers_of(destination)["_src_path"] == "https://git.example.com/acme/asyncforge.git"
+    assert "is not on origin yet" in result.stderr  # nothing was pushed to that remote
+
+
+def test_a_clone_of_a_local_path_records_itself_with_a_warning(tmp_path: Path) -> None:
+    """Its origin's tags and branches are not the ones the clone shows: `update --vcs-ref`
+    would look for a ref in the wrong checkout."""
     upstream = committed_template(tmp_path / "upstream")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(upstream), str(clone)], check=True, timeout=60)
@@ -117,8 +132,37 @@ def test_new_records_the_templates_origin_so_teammates_can_update(tmp_path: Path
     result = asyncforge("new", str(destination), "--defaults", template=clone)
 
     assert result.returncode == 0, result.stderr
-    assert answers_of(destination)["_src_path"] == str(upstream)
-    assert "warning" not in result.stderr
+    assert answers_of(destination)["_src_path"] == str(clone)
+    assert f"its 'origin' is a local path ({upstream})" in result.stderr
+    assert "works on this machine only" in result.stderr
+
+
+def test_update_to_an_unknown_ref_names_the_releases_there(committed: Path, tmp_path: Path) -> None:
+    destination = tmp_path / "svc"
+    assert asyncforge("new", str(destination), "--defaults", template=committed).returncode == 0
+
+    result = asyncforge("update", str(destination), "--vcs-ref", "v9.9", template=committed)
+
+    assert result.returncode == 1
+    assert "--vcs-ref v9.9 is not a tag, branch or commit" in result.stderr
+    assert "release tags there: v1" in result.stderr
+
+
+def test_an_update_from_a_template_without_tags_warns_once(tmp_path: Path) -> None:
+    template = committed_template(tmp_path / "template")
+    git(template, "tag", "--delete", "v1")
+    destination = tmp_path / "svc"
+    assert asyncforge("new", str(destination), "--defaults", template=template).returncode == 0
+    readme = template / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "\nA newer paragraph.\n")
+    commit_all(template, "A newer template")
+
+    result = asyncforge("update", str(destination), template=template)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("has no release tags; updating to its HEAD") == 1
+    assert "No git tags found" not in result.stderr
+    assert "A newer paragraph." in (destination / "README.md").read_text()
 
 
 def test_new_warns_when_only_a_local_path_can_be_recorded(committed: Path, tmp_path: Path) -> None:
@@ -153,6 +197,8 @@ def test_options_lists_every_question_with_its_values() -> None:
     assert "sqlalchemy | tortoise" in result.stdout
     assert "background_tasks | celery" in result.stdout
     assert "python_versions" not in result.stdout
+    assert "default: false" in result.stdout  # as copier.yml and answers files spell it
+    assert "default: False" not in result.stdout
 
 
 def test_help_pages_show_examples_and_choices() -> None:
@@ -160,8 +206,40 @@ def test_help_pages_show_examples_and_choices() -> None:
         page = asyncforge(command, "--help").stdout
         assert "Examples:" in page
         assert f"asyncforge {command} " in page
-    assert "<sqlalchemy|tortoise>" in asyncforge("new", "--help").stdout
-    assert "<background_tasks|celery>" in asyncforge("update", "--help").stdout
+    new_page, update_page = (asyncforge(c, "--help").stdout for c in ("new", "update"))
+    assert "<sqlalchemy|tortoise>" in new_page
+    assert "<background_tasks|celery>" in update_page
+    assert "Usage: asyncforge new [OPTIONS] DESTINATION" in new_page
+    assert "(default: sqlalchemy)" in new_page
+    # An update keeps the project's answers: the template's defaults would mislead there.
+    assert "(default: the project's" in update_page
+    assert "(default: sqlalchemy)" not in update_page
+    assert "(default: my-service)" not in update_page
+
+
+def test_the_command_line_loads_copier_only_for_a_command_that_renders() -> None:
+    """`asyncforge --help` and `options` answer without importing Copier and its prompt kit."""
+    loaded = subprocess.run(
+        [str(BIN / "python"), "-c",
+         "import sys, asyncforge.cli; print(sorted({m.split('.')[0] for m in sys.modules}))"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+
+    assert "'copier'" not in loaded
+    assert "'rich'" not in loaded
+
+
+def test_version_names_the_release_a_new_project_records(tmp_path: Path) -> None:
+    template = committed_template(tmp_path / "template", tag="v0.9.0")
+    readme = template / "template" / "README.md.jinja"
+    readme.write_text(readme.read_text() + "\nAfter the release.\n")
+    commit_all(template, "after the release")
+
+    at_tag = asyncforge("version", template=committed_template(tmp_path / "t2", tag=f"v{VERSION}"))
+    past_tag = asyncforge("version", template=template)
+
+    assert at_tag.stdout.strip() == f"asyncforge {VERSION}"
+    assert past_tag.stdout.startswith(f"asyncforge {VERSION}\ntemplate 0.9.0.post1.dev0+")
 
 
 def test_a_question_added_to_copier_yml_becomes_a_flag_and_a_matrix_axis(tmp_path: Path) -> None:

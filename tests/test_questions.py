@@ -38,6 +38,23 @@ def test_copier_copy_refuses_invalid_answer(copie, question: str, value: str, me
     assert message in str(result.exception)
 
 
+VALIDATED = [entry for entry in INVALID_ANSWERS if "Invalid choice" not in entry[2]]
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "message"), VALIDATED, ids=[f"{q}={v!r}" for q, v, _ in VALIDATED]
+)
+def test_a_validator_message_fits_one_prompt_line(
+    copie, question: str, value: str, message: str
+) -> None:
+    """An interactive prompt shows the message on one line and cuts it at the terminal's width."""
+    result = copie.copy(extra_answers={question: value})
+
+    shown = str(result.exception).split(f"'{question}':", 1)[-1].strip()
+    assert message in shown
+    assert len(shown) <= 72, shown
+
+
 @pytest.mark.parametrize(("question", "value", "message"), INVALID_ANSWERS, ids=IDS)
 def test_copier_command_line_refuses_invalid_data(
     template: Path, tmp_path: Path, question: str, value: str, message: str

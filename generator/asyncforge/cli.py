@@ -8,21 +8,32 @@ import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from copier.errors import CopierAnswersInterrupt, CopierError
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from . import __version__
-from .matrix import BACKENDS, Phase, Prepared, Run, prepare, runs, select, suite
-from .matrix.checks import PREPARE_PHASES
-from .project import GeneratorError, create, update
 from .template import Question, questions
+
+if TYPE_CHECKING:  # Copier, rich and the matrix load only for the command that needs them,
+    # so that `--help` and `options` answer at once.
+    from rich.table import Table
+
+    from .matrix import Phase, Prepared, Run
+
+
+class _Command(typer.core.TyperCommand):
+    """Usage lines as click and most CLIs write them: `new [OPTIONS] DESTINATION`, not Typer's
+    `{DESTINATION}`."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [
+            piece.removeprefix("{").removesuffix("}") for piece in super().collect_usage_pieces(ctx)
+        ]
+
 
 app = typer.Typer(
     help="Generate and maintain async FastAPI services from the asyncforge template.",
@@ -44,38 +55,70 @@ def _template_questions() -> list[Question]:
         return []
 
 
-def _flag_annotation(question: Question) -> Any:
-    dashed = "--" + question.name.replace("_", "-")
-    help_text = f"{question.help} [{question.name}]"
+def _default_text(question: Question) -> str:
     if question.type == "bool":
-        default = "on" if question.default else "off"
-        return Annotated[
-            bool | None,
-            typer.Option(f"{dashed}/--no-{dashed[2:]}", help=f"{help_text} (default: {default})"),
-        ]
+        return "on" if question.default else "off"
+    if isinstance(question.default, str) and "{{" in question.default:
+        return "computed from the other answers"
+    return "" if question.default in (None, "") else str(question.default)
+
+
+def _flag_annotation(question: Question, default_text: str | None) -> Any:
+    """The flag of one question. `default_text` replaces the template's default in the help
+    (an update keeps the project's answers, so there the template's default would mislead)."""
+    dashed = "--" + question.name.replace("_", "-")
+    shown = _default_text(question) if default_text is None else default_text
+    help_text = f"{question.help} [{question.name}]" + (f" (default: {shown})" if shown else "")
+    if question.type == "bool":
+        return Annotated[bool | None, typer.Option(f"{dashed}/--no-{dashed[2:]}", help=help_text)]
     names = [SHORT_FLAGS[question.name], dashed] if question.name in SHORT_FLAGS else [dashed]
     if question.choices:
-        choice: Any = Literal.__getitem__(question.choices)
         return Annotated[
-            choice | None,
-            typer.Option(*names, help=f"{help_text} (default: {question.default})"),
+            str | None,
+            typer.Option(
+                *names,
+                help=help_text,
+                callback=_one_of(question.choices),
+                metavar=f"<{'|'.join(question.choices)}>",
+            ),
         ]
-    if isinstance(question.default, str) and "{{" in question.default:
-        help_text += " (default: computed from the other answers)"
-    elif question.default not in (None, ""):
-        help_text += f" (default: {question.default})"
     return Annotated[str | None, typer.Option(*names, help=help_text)]
 
 
-def with_question_flags(command: Callable[..., None]) -> Callable[..., None]:
-    """Give `command` one flag per question after its own parameters; it receives the given
+def _one_of(choices: tuple[str, ...]) -> Callable[[str | None], str | None]:
+    """A choice check whose message is the whole story: "'mongo' is not one of 'a', 'b'"."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in choices:
+            allowed = ", ".join(repr(choice) for choice in choices)
+            raise typer.BadParameter(f"{value!r} is not one of {allowed}.")
+        return value
+
+    return check
+
+
+def with_question_flags(
+    default_text: str | None = None,
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command one flag per question after its own parameters; it receives the given
     answers in its `**answers`."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        return _with_flags(command, default_text)
+
+    return decorate
+
+
+def _with_flags(command: Callable[..., None], default_text: str | None) -> Callable[..., None]:
     signature = inspect.signature(command)
     own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
     taken = {p.name for p in own}
     flags = [
         inspect.Parameter(
-            q.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_flag_annotation(q)
+            q.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=_flag_annotation(q, default_text),
         )
         for q in _template_questions()
         if q.name not in taken
@@ -99,6 +142,21 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Copier's and the generator's failures as one line each; Ctrl-C at a prompt as cancelled."""
+    from copier.errors import CopierAnswersInterrupt, CopierError
+
+    from .project import GeneratorError
+
+    try:
+        yield
+    except CopierAnswersInterrupt:
+        raise _fail("cancelled", 130) from None
+    except (ValueError, CopierError, GeneratorError, OSError) as error:
+        raise _fail(str(error)) from None
+
+
 NEW_EXAMPLES = """\
 \b
 Examples:
@@ -109,10 +167,12 @@ Examples:
 """
 
 
-@app.command(epilog=NEW_EXAMPLES)
-@with_question_flags
+@app.command(cls=_Command, epilog=NEW_EXAMPLES)
+@with_question_flags()
 def new(
-    destination: Annotated[Path, typer.Argument(help="Folder to create the service in")],
+    destination: Annotated[
+        Path, typer.Argument(help="Folder to create the service in", metavar="DESTINATION")
+    ],
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Take the default for every unanswered question")
     ] = False,
@@ -138,7 +198,9 @@ def new(
 ) -> None:
     """Render a new service. Without a terminal, unanswered questions take their defaults."""
     interactive = sys.stdin.isatty() and not defaults
-    try:
+    with _user_errors():
+        from .project import create
+
         create(
             destination,
             _given(answers),
@@ -147,10 +209,6 @@ def new(
             vcs_ref=vcs_ref,
             allow_dirty=allow_dirty,
         )
-    except CopierAnswersInterrupt:
-        raise _fail("cancelled", 130) from None
-    except (ValueError, CopierError, GeneratorError, OSError) as error:
-        raise _fail(str(error)) from None
 
 
 UPDATE_EXAMPLES = """\
@@ -163,10 +221,12 @@ Examples:
 """
 
 
-@app.command(name="update", epilog=UPDATE_EXAMPLES)
-@with_question_flags
+@app.command(name="update", cls=_Command, epilog=UPDATE_EXAMPLES)
+@with_question_flags(default_text="the project's answer")
 def update_command(
-    project: Annotated[Path, typer.Argument(help="The service to update")] = Path(),
+    project: Annotated[
+        Path, typer.Argument(help="The service to update", metavar="PROJECT")
+    ] = Path(),
     vcs_ref: Annotated[
         str | None, typer.Option("--vcs-ref", help="Template git ref (default: latest release)")
     ] = None,
@@ -178,12 +238,10 @@ def update_command(
 ) -> None:
     """Merge a newer template, or changed options, into a service, keeping your edits.
     Exits 1 and lists the files when the merge leaves conflicts to resolve."""
-    try:
+    with _user_errors():
+        from .project import update
+
         report = update(project, _given(answers), vcs_ref=vcs_ref, assume_yes=yes, quiet=True)
-    except CopierAnswersInterrupt:
-        raise _fail("cancelled", 130) from None
-    except (ValueError, CopierError, GeneratorError, OSError) as error:
-        raise _fail(str(error)) from None
     for line in report.changed:
         typer.echo(line)
     if report.conflicts:
@@ -198,22 +256,25 @@ def update_command(
 def options() -> None:
     """List the template's questions, their values and defaults."""
     for question in questions():
-        default = question.default
-        if isinstance(default, str) and "{{" in default:
-            default = "computed from the other answers"
-        typer.echo(f"{question.name:<14} {question.describe_values():<28} default: {default}")
+        default = str(question.default).lower() if question.type == "bool" else None
+        shown = default or _default_text(question)
+        typer.echo(f"{question.name:<14} {question.describe_values():<28} default: {shown}")
         if question.help:
             typer.echo(f"{'':<14} {question.help}")
 
 
-def _cell(phase: Phase | None) -> str:
+def _cell(phase: "Phase | None") -> str:
     if phase is None:
         return "[dim]-[/dim]"
     mark = "[green]ok[/green]" if phase.ok else "[red]FAIL[/red]"
     return f"{mark} {phase.seconds:.1f}s"
 
 
-def _results_table(results: list[tuple[Prepared, dict[str, Phase]]]) -> Table:
+def _results_table(results: "list[tuple[Prepared, dict[str, Phase]]]") -> "Table":
+    from rich.table import Table
+
+    from .matrix.checks import PREPARE_PHASES
+
     table = Table("combination", "python", "backend", *PREPARE_PHASES, "test", "tests")
     table.title = "asyncforge matrix"
     for prepared, suites in results:
@@ -265,6 +326,11 @@ def matrix(
 ) -> None:
     """Render, install, lint, type-check and test combinations of options on each backend; the
     same checks the generator's own tests run. Exits 1 when any fails."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .matrix import BACKENDS, Phase, Prepared, prepare, runs, select, suite
+
     try:
         planned = runs(select(only), python)
     except ValueError as error:
@@ -310,7 +376,7 @@ def matrix(
     console.print(f"all {total} runs passed")
 
 
-def _print_runs(planned: list[Run], backends: list[str], *, as_json: bool) -> None:
+def _print_runs(planned: "list[Run]", backends: list[str], *, as_json: bool) -> None:
     entries = [
         {
             "id": run.id,
@@ -330,5 +396,13 @@ def _print_runs(planned: list[Run], backends: list[str], *, as_json: bool) -> No
 
 @app.command()
 def version() -> None:
-    """Print asyncforge's version."""
-    typer.echo(__version__)
+    """Print asyncforge's version and the template release a new project records (`_commit`)."""
+    from .template import template_release
+
+    typer.echo(f"asyncforge {__version__}")
+    release = template_release()
+    if release is not None and release != __version__:
+        typer.echo(
+            f"template {release} (this checkout is not at the tag v{__version__}: projects "
+            "made from it record this release in .copier-answers.yml)"
+        )

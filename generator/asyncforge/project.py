@@ -25,6 +25,53 @@ class GeneratorError(Exception):
     """A failure with a message meant for the person at the terminal."""
 
 
+def release_tags(source: str) -> list[str]:
+    """The template's release tags, newest first, as Copier orders them (PEP 440, no
+    pre-releases)."""
+    from packaging.version import InvalidVersion, Version
+
+    url = source.removeprefix("git+")
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", url) and _is_local(url):
+        url = str(Path(url).expanduser().resolve())
+    listed = subprocess.run(
+        ["git", "ls-remote", "--tags", "--refs", "--", url],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    tags = []
+    for line in listed.stdout.splitlines():
+        tag = line.partition("\t")[2].removeprefix("refs/tags/")
+        try:
+            if not Version(tag).is_prerelease:
+                tags.append((Version(tag), tag))
+        except InvalidVersion:
+            continue
+    return [tag for _, tag in sorted(tags, reverse=True)]
+
+
+def _update_ref(source: str, vcs_ref: str | None) -> str:
+    """The ref an update goes to: the one asked for, checked before Copier runs (it would say
+    only "Unknown revision"), or the newest release tag, or HEAD with one warning when the
+    template has no tags (Copier would print its own warning once per render)."""
+    tags = release_tags(source)
+    if vcs_ref is None:
+        if tags:
+            return tags[0]
+        _warn(f"the template at {source} has no release tags; updating to its HEAD")
+        return "HEAD"
+    if _is_local(source) and not source.startswith(("file://", "git+file://")):
+        found = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{vcs_ref}^{{commit}}"],
+            cwd=Path(source).expanduser(), capture_output=True, check=False,
+        )  # fmt: skip
+        if found.returncode != 0:
+            known = ", ".join(tags[:8]) or "none"
+            raise GeneratorError(
+                f"--vcs-ref {vcs_ref} is not a tag, branch or commit of the template at "
+                f"{source} (release tags there: {known})"
+            )
+    return vcs_ref
+
+
 def _warn(message: str) -> None:
     print(f"asyncforge: warning: {' '.join(message.split())}", file=sys.stderr)
 
@@ -100,18 +147,28 @@ def dirty_files(checkout: Path) -> list[str]:
     return [line[3:] for line in git(checkout, "status", "--porcelain").splitlines() if line]
 
 
+def _is_local(source: str) -> bool:
+    return source.startswith(("/", ".", "~", "file://", "git+file://")) or not re.match(
+        r"^[a-z][a-z0-9+.-]*://|^gh:|^gl:|^[^/]+@[^/]+:", source
+    )
+
+
 def reachable_source(checkout: Path, commit: str) -> str:
     """What the answers file should name: the checkout's `origin` remote, which a teammate can
-    clone, or else its absolute path (which works on this machine only)."""
+    clone, or else the checkout's own absolute path (which works on this machine only). An
+    `origin` that is itself a local path is not recorded: its tags and branches are not the
+    ones this checkout shows, so `update --vcs-ref` would look for a ref in the wrong place."""
     remote = subprocess.run(
         ["git", "remote", "get-url", "origin"], cwd=checkout, capture_output=True, text=True,
         check=False,
     )  # fmt: skip
-    if remote.returncode != 0 or not remote.stdout.strip():
+    origin = remote.stdout.strip() if remote.returncode == 0 else ""
+    if not origin or _is_local(origin):
+        why = f"its 'origin' is a local path ({origin})" if origin else "it has no 'origin' remote"
         _warn(
-            f"the template checkout {checkout} has no 'origin' remote, so the project records "
-            "its absolute path: `copier update` works on this machine only; pass "
-            "--template with a git URL to let teammates and CI update it"
+            f"the template checkout {checkout} is recorded by its absolute path because {why}: "
+            "`copier update` works on this machine only; pass --template with a git URL to let "
+            "teammates and CI update the project"
         )
         return str(checkout)
     published = git(checkout, "branch", "--remotes", "--contains", commit).strip()
@@ -284,6 +341,7 @@ def update(
             raise GeneratorError(
                 f"switching {option} from {current.get(option)} to {changes[option]} {why}"
             )
+    vcs_ref = _update_ref(str(current.get("_src_path", "")), vcs_ref)
     changed_answers = [name for name, value in changes.items() if current.get(name) != value]
     if changed_answers:
         doomed = edited_files_removed_by(project, current, {**current, **changes})

@@ -50,6 +50,20 @@ class Question:
         return "true | false" if self.type == "bool" else self.type
 
 
+def template_release(root: Path | None = None) -> str | None:
+    """The release Copier records as a new project's `_commit`: the checkout's version as
+    dunamai reads it from git tags (`0.3.0` at the tag `v0.3.0`), or `None` outside git."""
+    import dunamai  # Copier's own dependency, and Copier's way of reading the version
+
+    try:
+        found = dunamai.Version.from_git(
+            pattern=dunamai.Pattern.DefaultUnprefixed, path=root or template_root()
+        )
+    except (RuntimeError, ValueError):
+        return None
+    return found.serialize(style=dunamai.Style.Pep440)
+
+
 def _config(root: Path) -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((root / "copier.yml").read_text())
     return loaded
