@@ -87,8 +87,9 @@ def test_pre_commit_configuration_is_valid_and_refuses_rejected_hunks(project: P
     assert hooks["no-rejected-template-hunks"]["language"] == "fail"
 
 
-def compose(project: Path) -> dict[str, Any]:
-    result = tool(project, "docker-compose", "config", "--format", "json")
+def compose(project: Path, *files: str) -> dict[str, Any]:
+    chosen = [argument for name in files for argument in ("--file", name)]
+    result = tool(project, "docker-compose", *chosen, "config", "--format", "json")
     assert result.returncode == 0, result.stderr
     services: dict[str, Any] = yaml.safe_load(result.stdout)["services"]
     return services
@@ -110,6 +111,21 @@ def test_compose_waits_for_every_dependency_to_be_healthy(project: Path) -> None
                     dependency == "api"  # the image's HEALTHCHECK
                 )
             ), (name, dependency)
+
+
+def test_compose_offers_pgbouncer_in_transaction_mode_in_front_of_postgres(project: Path) -> None:
+    services = compose(project, "compose.yaml", "compose.pgbouncer.yaml")
+    through = [name for name in ("api", "worker") if name in services]
+
+    for name in through:
+        assert "@pgbouncer:5432/" in services[name]["environment"]["DATABASE_URL"], name
+        assert services[name]["environment"]["DATABASE_POOLER"] == "pgbouncer"
+        assert services[name]["depends_on"]["pgbouncer"]["condition"] == "service_healthy"
+    assert "@postgres:5432/" in services["migrate"]["environment"]["DATABASE_URL"]
+    assert "DATABASE_POOLER" not in services["migrate"]["environment"]
+    assert services["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"
+    assert services["pgbouncer"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "healthcheck" in services["pgbouncer"]
 
 
 def test_compose_takes_secrets_from_the_environment(project: Path) -> None:
@@ -162,6 +178,26 @@ def test_kubernetes_overlays_build_and_every_object_is_valid(project: Path, over
     assert pod["spec"]["initContainers"][0]["command"][-1].endswith(".wait_for_migrations")
     scraped = pod["metadata"].get("annotations", {}).get("prometheus.io/scrape") == "true"
     assert scraped is answers["prometheus"]
+    pooled = overlay == "prod"  # dev reaches PostgreSQL directly
+    assert (("Deployment", f"{name}-pgbouncer") in kinds) is pooled
+    settings = next(o for o in objects if o["kind"] == "ConfigMap")
+    assert (settings["data"].get("DATABASE_POOLER") == "pgbouncer") is pooled
+    for deployment in ("api", "worker"):
+        found = [o for o in objects if o["metadata"]["name"] == f"{name}-{deployment}"]
+        if deployment == "worker" and not found:
+            continue
+        env = {
+            entry["name"]: entry
+            for entry in next(o for o in found if o["kind"] == "Deployment")["spec"]["template"][
+                "spec"
+            ]["containers"][0].get("env", [])
+        }
+        key = env.get("DATABASE_URL", {}).get("valueFrom", {}).get("secretKeyRef", {}).get("key")
+        assert key == ("DATABASE_POOLED_URL" if pooled else None), deployment
+    migrate = next(o for o in objects if o["kind"] == "Job")
+    assert "DATABASE_URL" not in str(
+        migrate["spec"]["template"]["spec"]["containers"][0].get("env")
+    )
 
 
 def test_the_repository_fans_the_matrix_out_one_job_per_run_from_the_generator() -> None:

@@ -7,6 +7,7 @@ also each statement's timeout on the server.
 """
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -69,14 +70,25 @@ def _connect_args(url: URL, settings: Settings) -> dict[str, Any]:
     seconds = settings.database_timeout_seconds
     if url.get_backend_name() == "sqlite":
         return {"timeout": seconds}  # how long a writer waits for SQLite's lock
-    return {
+    arguments: dict[str, Any] = {
         "timeout": seconds,  # connecting
-        "command_timeout": seconds,  # any statement, on the client: a stalled network
-        "server_settings": {
-            "statement_timeout": str(int(seconds * 1000)),  # the server gives up as well
-            "application_name": settings.app_name,
-        },
+        "command_timeout": seconds,  # any statement, on the client: it then cancels it
+        "server_settings": {"application_name": settings.app_name},
     }
+    if settings.database_pooler == "pgbouncer":
+        # Each transaction may run on another server connection: asyncpg's cache of named
+        # statements would name statements that connection never saw, and SQLAlchemy's would
+        # reuse a name another client already prepared there.
+        arguments["statement_cache_size"] = 0
+        arguments["prepared_statement_cache_size"] = 0
+        arguments["prepared_statement_name_func"] = _unique_statement_name
+    else:  # the server gives up as well (PgBouncer refuses this startup parameter)
+        arguments["server_settings"]["statement_timeout"] = str(int(seconds * 1000))
+    return arguments
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
 
 
 def _alembic_config(connection: Connection) -> Config:

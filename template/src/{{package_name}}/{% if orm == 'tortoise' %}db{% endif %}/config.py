@@ -38,11 +38,19 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
             minsize=settings.database_pool_size,
             maxsize=settings.database_pool_size,
             timeout=seconds,  # connecting
-            command_timeout=seconds,  # any statement, on the client: a stalled network
-            server_settings={"statement_timeout": str(int(seconds * 1000))},
+            command_timeout=seconds,  # any statement, on the client: it then cancels it
             application_name=settings.app_name,
             reset=_nothing_to_reset,
         )
+        if settings.database_pooler == "pgbouncer":
+            # Each transaction may run on another server connection, which never saw a
+            # statement asyncpg prepared under a name; PgBouncer refuses `statement_timeout`
+            # as a startup parameter (the client's timeout cancels the statement instead).
+            connection["credentials"]["statement_cache_size"] = 0
+        else:  # the server gives up as well
+            connection["credentials"]["server_settings"] = {
+                "statement_timeout": str(int(seconds * 1000))
+            }
     return {
         "connections": {"default": connection},
         "apps": {APP: {"models": MODEL_MODULES, "default_connection": "default"}},
