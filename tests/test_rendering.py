@@ -117,7 +117,7 @@ def test_redis_appears_only_when_chosen(project: Path) -> None:
     ]
     settings = (project / "src" / "my_service" / "settings.py").read_text()
 
-    assert ("hiredis" in dependency_names(project)) is redis_on
+    assert ("redis" in dependency_names(project)) is redis_on
     assert ("redis_url" in settings) is redis_on
     assert (project / "src" / "my_service" / "cache" / "client.py").is_file() is redis_on
     if redis_on:
