@@ -14,7 +14,9 @@ speed is measured here, never asserted in a test.
 """
 
 import argparse
+import http.client
 import json
+import os
 import re
 import shutil
 import socket
@@ -60,6 +62,8 @@ class Target:
     app: str | None = None
     """`module:app` of a reference; `None` for the rendered service itself."""
     env: tuple[tuple[str, str], ...] = ()
+    pooler: bool = False
+    """Reach PostgreSQL through a PgBouncer in transaction mode that the bench starts."""
 
 
 TARGETS = [
@@ -97,6 +101,18 @@ TARGETS = [
         "sqlalchemy-all-on-miss", "sqlalchemy-all-on", ("read",),
         env=(("CACHE_TTL_SECONDS", "0.001"),),
     ),
+    Target(
+        "sqlalchemy-all-on-redis-only", "sqlalchemy-all-on", ("read-hit",),
+        env=(("CACHE_LOCAL_ENTRIES", "0"),),
+    ),
+    Target(
+        "sqlalchemy-pgbouncer", "sqlalchemy-default", ("read", "create"),
+        env=(("DATABASE_POOLER", "pgbouncer"),), pooler=True,
+    ),
+    Target(
+        "tortoise-pgbouncer", "tortoise-default", ("read", "create"),
+        env=(("DATABASE_POOLER", "pgbouncer"),), pooler=True,
+    ),
     Target("tortoise-all-on", "tortoise-all-on", ("live", "read-hit", "list", "create")),
     Target(
         "tortoise-all-on-miss", "tortoise-all-on", ("read",),
@@ -120,6 +136,12 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
     ("tortoise-default", "list", "handwritten-tortoise", "list", 1.0),
     ("sqlalchemy-all-on", "read-hit", "raw-asyncpg", "read", 1.0),
     ("tortoise-all-on", "read-hit", "raw-asyncpg", "read", 1.0),
+    ("sqlalchemy-all-on-redis-only", "read-hit", "raw-asyncpg", "read", None),
+    ("sqlalchemy-all-on-redis-only", "read-hit", "sqlalchemy-all-on", "read-hit", None),
+    ("sqlalchemy-pgbouncer", "read", "sqlalchemy-default", "read", None),
+    ("sqlalchemy-pgbouncer", "create", "sqlalchemy-default", "create", None),
+    ("tortoise-pgbouncer", "read", "tortoise-default", "read", None),
+    ("tortoise-pgbouncer", "create", "tortoise-default", "create", None),
     *(
         (name, "live", "fastapi-hello", "live", 0.9)
         for name in (
@@ -326,7 +348,51 @@ SCRIPTS = {
 }
 
 
+@contextmanager
+def pgbouncer(url: str, pool_size: int = 20) -> Iterator[str]:
+    """Debian's pgbouncer in transaction mode in front of `url`, on a port of its own; yields the
+    URL through it. Its pool is the service's DATABASE_POOL_SIZE (16) plus headroom."""
+    found = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix="bench-pgbouncer-"))
+    folder.chmod(0o755)
+    (folder / "users.txt").write_text('"postgres" ""\n')
+    (folder / "pgbouncer.ini").write_text(
+        "[databases]\n* = host=127.0.0.1 port=5432\n[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {folder / 'users.txt'}\npool_mode = transaction\n"
+        f"default_pool_size = {pool_size}\nmax_client_conn = 1000\n"
+    )
+    for name in ("users.txt", "pgbouncer.ini"):
+        (folder / name).chmod(0o644)
+    as_user = ["-u", "nobody"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    with (folder / "pgbouncer.log").open("w") as log:
+        process = subprocess.Popen(
+            [found, *as_user, str(folder / "pgbouncer.ini")], stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"pgbouncer did not start:\n{(folder / 'pgbouncer.log').read_text()}")
+            time.sleep(0.1)
+        yield re.sub(r"@[^/]*/", f"@127.0.0.1:{port}/", url)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def measure(
+    target: Target, project: Path, database: str, url: str, round_: int, options: argparse.Namespace
+) -> list[Measurement]:
+    if target.pooler:
+        with pgbouncer(url) as pooled:
+            return _measure(target, project, database, pooled, round_, options)
+    return _measure(target, project, database, url, round_, options)
+
+
+def _measure(
     target: Target, project: Path, database: str, url: str, round_: int, options: argparse.Namespace
 ) -> list[Measurement]:
     environment = {"DATABASE_URL": url}
@@ -388,6 +454,62 @@ def warm_up(
         if (report["requests"] > 0 and settled) or seconds >= MAX_RUN_SECONDS:
             return
         seconds *= 2
+
+
+INVALIDATION_TARGETS = ("sqlalchemy-all-on", "tortoise-all-on")
+INVALIDATIONS = 200
+
+
+def invalidation_latency(
+    target: Target, project: Path, database: str, url: str, options: argparse.Namespace
+) -> dict[str, Any]:
+    """Two workers of one service (two servers): one writes an item the other has just served
+    from its in-process tier; how long until the other answers the new value. Sequential, so
+    the figure is the invalidation's own path (commit, publish, delivery), not a queue."""
+    subprocess.run(
+        ["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True, timeout=30
+    )
+    environment = {"DATABASE_URL": url, "REDIS_URL": REDIS_DB}
+    waits: list[float] = []
+    with (
+        serve(target, project, environment) as (reader_base, _),
+        serve(target, project, environment) as (writer_base, _),
+    ):
+        reader = http.client.HTTPConnection(reader_base.removeprefix("http://"), timeout=10)
+        writer = http.client.HTTPConnection(writer_base.removeprefix("http://"), timeout=10)
+
+        def call(
+            connection: http.client.HTTPConnection,
+            method: str,
+            path: str,
+            body: dict[str, Any] | None = None,
+        ) -> dict[str, Any]:
+            payload = json.dumps(body).encode() if body is not None else None
+            headers = {"Content-Type": "application/json"} if payload else {}
+            connection.request(method, path, body=payload, headers=headers)
+            answer = connection.getresponse()
+            data = answer.read()
+            return json.loads(data) if data else {}  # fmt: skip
+
+        for n in range(INVALIDATIONS):
+            path = f"/api/v1/items/{1 + n}"
+            call(reader, "GET", path)
+            call(reader, "GET", path)  # now in the reader's in-process tier
+            wanted = f"written {uuid.uuid4().hex[:8]}"
+            started = time.perf_counter()
+            call(writer, "PATCH", path, {"description": wanted})
+            while call(reader, "GET", path).get("description") != wanted:
+                if time.perf_counter() - started > 10:
+                    sys.exit(f"{target.name}: an invalidation did not arrive within 10 s")
+            waits.append((time.perf_counter() - started) * 1000)
+    waits.sort()
+    figures = {
+        "target": target.name, "invalidations": len(waits),
+        "p50_ms": round(waits[len(waits) // 2], 2),
+        "p99_ms": round(waits[int(len(waits) * 0.99) - 1], 2), "max_ms": round(waits[-1], 2),
+    }  # fmt: skip
+    log(f"invalidation {target.name}: p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms")
+    return figures
 
 
 def median(values: list[float]) -> float:
@@ -495,10 +617,22 @@ def main() -> None:
                 target, projects[target.combination], database, url, round_, options
             )
     summary = summarise(measurements, options.rounds)
+    summary["invalidation"] = [
+        invalidation_latency(target, projects[target.combination],
+                             *databases[COMBINATIONS[target.combination]["orm"]], options)
+        for target in targets
+        if target.name in INVALIDATION_TARGETS and not options.smoke
+    ]  # fmt: skip
     summary["settings"] = {k: str(v) for k, v in vars(options).items()}
     summary["measurements"] = [asdict(m) for m in measurements]
     options.json.write_text(json.dumps(summary, indent=2))
     print_report(summary)
+    if summary["invalidation"]:
+        print("\n| invalidation reaching a second worker | writes | p50 ms | p99 ms | max ms |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for row in summary["invalidation"]:
+            print(f"| {row['target']} | {row['invalidations']} | {row['p50_ms']} | "
+                  f"{row['p99_ms']} | {row['max_ms']} |")  # fmt: skip
     print(f"\nJSON: {options.json}")
     if not options.keep:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -64,7 +64,7 @@ class Cache:
             timeout_seconds=settings.redis_timeout_seconds,
             local=LocalTier(
                 entries=settings.cache_local_entries,
-                ttl_seconds=min(settings.cache_ttl_seconds, settings.cache_local_ttl_seconds),
+                ttl_seconds=settings.cache_ttl_seconds,
             ),
         )
 
