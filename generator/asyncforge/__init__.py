@@ -1,3 +1,5 @@
 """asyncforge: renders async FastAPI services from the Copier template in this repository."""
 
-__version__ = "0.2.0"
+from importlib.metadata import version
+
+__version__ = version("asyncforge")

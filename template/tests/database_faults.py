@@ -14,11 +14,12 @@ def admin_url(url: str) -> str:
 
 async def terminate_backends(url: str, application_name: str) -> int:
     """What a database restart or failover does to a service's pooled connections; returns how
-    many were cut."""
+    many were cut. Returns once they are gone (the server has closed them), however busy the
+    machine is."""
     connection = await asyncpg.connect(admin_url(url))
     try:
         terminated = await connection.fetch(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
             "WHERE application_name = $1 AND pid <> pg_backend_pid()",
             application_name,
         )

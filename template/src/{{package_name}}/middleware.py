@@ -148,9 +148,8 @@ class RequestBodyLimit:
 
 class Gzip:
     """Gzips answers of at least `minimum_bytes` for clients that accept it. Hand-written:
-    Starlette's GZipMiddleware wraps every answer, gzip or not, which cost about 20 µs per
-    request (a fifth of a FastAPI hello world; measured with bench/); this one steps aside
-    unless the client asks for gzip."""
+    Starlette's GZipMiddleware wraps every answer, gzip or not, a cost every request pays
+    (bench/README.md); this one steps aside unless the client asks for gzip."""
 
     def __init__(self, app: ASGIApp, minimum_bytes: int, level: int = 5) -> None:
         self.app = app
