@@ -15,8 +15,8 @@ speed is measured here, never asserted in a test.
 
 import argparse
 import http.client
+import importlib.util
 import json
-import os
 import re
 import shutil
 import socket
@@ -350,37 +350,18 @@ SCRIPTS = {
 
 @contextmanager
 def pgbouncer(url: str, pool_size: int = 20) -> Iterator[str]:
-    """Debian's pgbouncer in transaction mode in front of `url`, on a port of its own; yields the
-    URL through it. Its pool is the service's DATABASE_POOL_SIZE (16) plus headroom."""
-    found = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
-    port = free_port()
-    folder = Path(tempfile.mkdtemp(prefix="bench-pgbouncer-"))
-    folder.chmod(0o755)
-    (folder / "users.txt").write_text('"postgres" ""\n')
-    (folder / "pgbouncer.ini").write_text(
-        "[databases]\n* = host=127.0.0.1 port=5432\n[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        f"auth_type = trust\nauth_file = {folder / 'users.txt'}\npool_mode = transaction\n"
-        f"default_pool_size = {pool_size}\nmax_client_conn = 1000\n"
+    """Debian's pgbouncer in transaction mode in front of `url`, as the rendered suites start it
+    (template/tests/pgbouncer.py); yields the URL through it. Its pool is the service's
+    DATABASE_POOL_SIZE (16) plus headroom."""
+    spec = importlib.util.spec_from_file_location(
+        "rendered_pgbouncer", ROOT / "template" / "tests" / "pgbouncer.py"
     )
-    for name in ("users.txt", "pgbouncer.ini"):
-        (folder / name).chmod(0o644)
-    as_user = ["-u", "nobody"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
-    with (folder / "pgbouncer.log").open("w") as log:
-        process = subprocess.Popen(
-            [found, *as_user, str(folder / "pgbouncer.ini")], stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while not port_open(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"pgbouncer did not start:\n{(folder / 'pgbouncer.log').read_text()}")
-            time.sleep(0.1)
-        yield re.sub(r"@[^/]*/", f"@127.0.0.1:{port}/", url)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+    assert spec is not None
+    assert spec.loader is not None
+    helper = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helper)
+    with helper.transaction_pooler(url, server_connections=pool_size) as pooled:
+        yield pooled
 
 
 def measure(
