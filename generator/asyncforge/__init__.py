@@ -1,5 +1,8 @@
 """asyncforge: renders async FastAPI services from the Copier template in this repository."""
 
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 
-__version__ = version("asyncforge")
+try:
+    __version__ = version("asyncforge")
+except PackageNotFoundError:  # imported from a checkout without being installed
+    __version__ = "0+unknown"

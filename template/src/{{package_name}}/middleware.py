@@ -3,6 +3,7 @@ per request and layer): the request id and the access line, the request body lim
 CORS (Starlette's, used as it is)."""
 
 import itertools
+import logging
 import re
 import secrets
 import time
@@ -16,7 +17,10 @@ from .errors import ErrorBody
 from .logging_config import AccessLog, request_id
 from .settings import Settings
 
+logger = logging.getLogger(__name__)
+
 REQUEST_ID_HEADER = b"x-request-id"
+_UNEXPECTED = b'{"detail":"internal server error"}'
 _ACCEPTED_ID = re.compile(rb"^[A-Za-z0-9._:/+=-]{1,128}$")
 
 
@@ -61,17 +65,29 @@ class RequestContext:
             rid = f"{self._prefix}{next(self._count):016x}"
         token = request_id.set(rid)
         status = 500
+        answered = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
                 headers = message.get("headers", ())
                 message["headers"] = [*headers, (REQUEST_ID_HEADER, rid.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            if answered:
+                raise
+            # An error no handler answered: logged and answered here, inside the request's
+            # context, so that the log line and the 500 both carry the request id.
+            logger.exception("%s %s failed", scope["method"], route_of(scope))
+            length = str(len(_UNEXPECTED)).encode()
+            json_type = (b"content-type", b"application/json")
+            await send_with_id({"type": "http.response.start", "status": 500,
+                                "headers": [json_type, (b"content-length", length)]})  # fmt: skip
+            await send_with_id({"type": "http.response.body", "body": _UNEXPECTED})
         finally:
             if self.access_log.enabled:
                 millis = round((time.perf_counter() - started) * 1000, 2)
