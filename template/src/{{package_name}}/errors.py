@@ -8,7 +8,8 @@ surrogates), which used to turn a client's mistake into a 500.
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -41,20 +42,23 @@ class ValidationErrorBody(BaseModel):
 
 _DESCRIPTIONS = {
     400: "The request body could not be read",
-    404: "No such item",
-    409: "The name is taken by another item",
     413: "The request body is larger than MAX_REQUEST_BODY_BYTES",
     422: "The request is malformed: `detail` says which part and why",
     503: "A dependency is down or did not answer in time; try again after `Retry-After`",
 }
 
 
-def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the errors an operation can answer with."""
+def error_responses(
+    *codes: int, meaning: Mapping[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the errors an operation can answer with. Any status may be named;
+    `meaning` says what a status means for this resource (`{404: "No such order"}`); the
+    statuses every operation shares have their own wording, the rest HTTP's."""
+    meaning = meaning or {}
     return {
         code: {
             "model": ValidationErrorBody if code == 422 else ErrorBody,
-            "description": _DESCRIPTIONS[code],
+            "description": meaning.get(code) or _DESCRIPTIONS.get(code) or HTTPStatus(code).phrase,
         }
         for code in codes
     }

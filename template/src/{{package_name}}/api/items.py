@@ -22,6 +22,8 @@ from .deps import DatabaseDep
 from .paths import V1
 
 router = APIRouter(prefix=f"{V1}/items", tags=["items"], route_class=CachingRoute)
+MEANING = {404: "No such item", 409: "The name is taken by another item"}
+"""What the statuses the item operations share mean for items, in the OpenAPI document."""
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ITEM_ID, description="The item's id")]
 
@@ -33,7 +35,7 @@ def _not_found(item_id: int) -> HTTPException:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(400, 409, 413, 422, 503),
+    responses=error_responses(400, 409, 413, 422, 503, meaning=MEANING),
 )
 async def create_item(payload: ItemCreate, database: DatabaseDep, jobs: ItemJobsDep) -> ItemCreated:
     """Create an item. It is stored before the answer is sent; its background job then sets
@@ -48,7 +50,7 @@ async def create_item(payload: ItemCreate, database: DatabaseDep, jobs: ItemJobs
 @router.post(
     "/{item_id}/process",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=error_responses(404, 422, 503),
+    responses=error_responses(404, 422, 503, meaning=MEANING),
 )
 async def process_item_again(
     item_id: ItemId, database: DatabaseDep, jobs: ItemJobsDep
@@ -80,7 +82,7 @@ async def list_items(
     return ItemPage.model_construct(items=page, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{item_id}", responses=error_responses(404, 422, 503))
+@router.get("/{item_id}", responses=error_responses(404, 422, 503, meaning=MEANING))
 @cacheable("items:{item_id}")
 async def get_item(item_id: ItemId, database: DatabaseDep) -> ItemRead:
     """One item. With a cache configured, answered from it when possible (`X-Cache: hit`)."""
@@ -91,7 +93,9 @@ async def get_item(item_id: ItemId, database: DatabaseDep) -> ItemRead:
     return item
 
 
-@router.patch("/{item_id}", responses=error_responses(400, 404, 409, 413, 422, 503))
+@router.patch(
+    "/{item_id}", responses=error_responses(400, 404, 409, 413, 422, 503, meaning=MEANING)
+)
 async def update_item(item_id: ItemId, payload: ItemUpdate, database: DatabaseDep) -> ItemRead:
     """Change the fields present in the body; the others keep their values. `name` and `price`
     cannot be null; a null `description` clears it."""
@@ -105,7 +109,7 @@ async def update_item(item_id: ItemId, payload: ItemUpdate, database: DatabaseDe
 @router.delete(
     "/{item_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 422, 503),
+    responses=error_responses(404, 422, 503, meaning=MEANING),
 )
 async def delete_item(item_id: ItemId, database: DatabaseDep) -> Response:
     """Delete an item."""
