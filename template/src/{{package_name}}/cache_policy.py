@@ -10,8 +10,10 @@ declaration changes nothing.
 
 The key is formatted with the endpoint's validated path parameters. Name it `<table>:<id>` and
 every committed write to that row invalidates it (see `changes.Change.name`). A hit is answered
-from the stored JSON before the endpoint's dependencies run: declare only responses that are the
-same for every caller. Requests that carry `Authorization` or `Cookie` never use the cache.
+from the stored JSON before the endpoint's dependencies run, so an endpoint whose dependencies
+read a header, a cookie or a security scheme (an API key, a token) cannot be declared: that is
+refused when the route is made. Declare only answers that are the same for every caller; requests
+that carry `Authorization` or `Cookie` never use the cache.
 """
 
 import inspect
@@ -20,7 +22,9 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
 from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from fastapi.security.base import SecurityBase
 from pydantic import TypeAdapter, ValidationError
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -47,6 +51,22 @@ def cacheable(key: str) -> Callable[[Endpoint], Endpoint]:
     return declare
 
 
+def _reads_the_caller(dependant: Dependant) -> list[str]:
+    """What the endpoint or any of its dependencies reads of the caller: headers, cookies,
+    security schemes."""
+    found = [f"header {param.alias!r}" for param in dependant.header_params]
+    found += [f"cookie {param.alias!r}" for param in dependant.cookie_params]
+    for sub in dependant.dependencies:
+        if _is_security_scheme(sub.call):
+            found.append(f"security scheme {getattr(sub.call, 'scheme_name', sub.name)!r}")
+        found += _reads_the_caller(sub)
+    return found
+
+
+def _is_security_scheme(call: object) -> bool:
+    return isinstance(call, SecurityBase)
+
+
 class CachingRoute(APIRoute):
     """Serves the endpoints declared `@cacheable` cache-aside: a hit skips validation,
     dependencies and serialisation; a miss runs the endpoint and stores its 200 answer.
@@ -57,6 +77,13 @@ class CachingRoute(APIRoute):
         key: str | None = getattr(self.endpoint, CACHE_KEY_ATTRIBUTE, None)
         if key is None or "GET" not in (self.methods or ()):
             return handler
+        private = _reads_the_caller(self.dependant)
+        if private:
+            raise TypeError(
+                f"{self.path}: @cacheable answers a hit without running the dependencies, but "
+                f"this one depends on the caller ({', '.join(private)}); drop @cacheable or "
+                "make the answer the same for every caller"
+            )
         hints = typing.get_type_hints(self.endpoint, include_extras=True)
         adapters = {
             name: TypeAdapter(hints.get(name, parameter.annotation))
