@@ -256,8 +256,10 @@ def update_command(
 def options() -> None:
     """List the template's questions, their values and defaults."""
     for question in questions():
-        default = str(question.default).lower() if question.type == "bool" else None
-        shown = default or _default_text(question)
+        # As copier.yml and answers files spell it (the flags' help says on/off).
+        shown = (
+            str(question.default).lower() if question.type == "bool" else _default_text(question)
+        )
         typer.echo(f"{question.name:<14} {question.describe_values():<28} default: {shown}")
         if question.help:
             typer.echo(f"{'':<14} {question.help}")

@@ -30,9 +30,8 @@ def release_tags(source: str) -> list[str]:
     pre-releases)."""
     from packaging.version import InvalidVersion, Version
 
-    url = source.removeprefix("git+")
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", url) and _is_local(url):
-        url = str(Path(url).expanduser().resolve())
+    path = _local_path(source)
+    url = str(path.resolve()) if path is not None else source.removeprefix("git+")
     listed = subprocess.run(
         ["git", "ls-remote", "--tags", "--refs", "--", url],
         capture_output=True, text=True, check=False, timeout=120,
@@ -52,19 +51,20 @@ def _update_ref(source: str, vcs_ref: str | None) -> str:
     """The ref an update goes to: the one asked for, checked before Copier runs (it would say
     only "Unknown revision"), or the newest release tag, or HEAD with one warning when the
     template has no tags (Copier would print its own warning once per render)."""
-    tags = release_tags(source)
     if vcs_ref is None:
+        tags = release_tags(source)
         if tags:
             return tags[0]
         _warn(f"the template at {source} has no release tags; updating to its HEAD")
         return "HEAD"
-    if _is_local(source) and not source.startswith(("file://", "git+file://")):
+    path = _local_path(source)
+    if path is not None:
         found = subprocess.run(
             ["git", "rev-parse", "--verify", "--quiet", f"{vcs_ref}^{{commit}}"],
-            cwd=Path(source).expanduser(), capture_output=True, check=False,
+            cwd=path, capture_output=True, check=False,
         )  # fmt: skip
         if found.returncode != 0:
-            known = ", ".join(tags[:8]) or "none"
+            known = ", ".join(release_tags(source)[:8]) or "none"
             raise GeneratorError(
                 f"--vcs-ref {vcs_ref} is not a tag, branch or commit of the template at "
                 f"{source} (release tags there: {known})"
@@ -128,12 +128,24 @@ def _commit_all(project: Path, message: str) -> None:
     git(project, *identity, "commit", "--quiet", "--no-verify", "-m", message)
 
 
+_REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*://|^gh:|^gl:|^[^/]+@[^/]+:")
+"""A template source that is a URL (`file://` included) or a `gh:`/`gl:`/ssh shorthand."""
+
+
+def _local_path(source: str) -> Path | None:
+    """The folder a template source names when it is a plain path, else `None`."""
+    return None if _REMOTE.match(source) else Path(source).expanduser()
+
+
+def _is_local(source: str) -> bool:
+    """A source only this machine can reach: a path or a `file://` URL."""
+    return _local_path(source) is not None or source.startswith(("file://", "git+file://"))
+
+
 def _local_checkout(source: str) -> Path | None:
     """The folder of a template given as a local path that is a git checkout, else `None`."""
-    if re.match(r"^[a-z][a-z0-9+.-]*://|^gh:|^gl:|^git@", source):
-        return None
-    path = Path(source).expanduser()
-    if not path.is_dir():
+    path = _local_path(source)
+    if path is None or not path.is_dir():
         return None
     inside = subprocess.run(
         ["git", "rev-parse", "--is-inside-work-tree"],
@@ -145,12 +157,6 @@ def _local_checkout(source: str) -> Path | None:
 def dirty_files(checkout: Path) -> list[str]:
     """Uncommitted changes (untracked files included) that would end up in a render."""
     return [line[3:] for line in git(checkout, "status", "--porcelain").splitlines() if line]
-
-
-def _is_local(source: str) -> bool:
-    return source.startswith(("/", ".", "~", "file://", "git+file://")) or not re.match(
-        r"^[a-z][a-z0-9+.-]*://|^gh:|^gl:|^[^/]+@[^/]+:", source
-    )
 
 
 def reachable_source(checkout: Path, commit: str) -> str:
