@@ -57,14 +57,10 @@ def _reads_the_caller(dependant: Dependant) -> list[str]:
     found = [f"header {param.alias!r}" for param in dependant.header_params]
     found += [f"cookie {param.alias!r}" for param in dependant.cookie_params]
     for sub in dependant.dependencies:
-        if _is_security_scheme(sub.call):
+        if isinstance(sub.call, SecurityBase):
             found.append(f"security scheme {getattr(sub.call, 'scheme_name', sub.name)!r}")
         found += _reads_the_caller(sub)
     return found
-
-
-def _is_security_scheme(call: object) -> bool:
-    return isinstance(call, SecurityBase)
 
 
 class CachingRoute(APIRoute):
