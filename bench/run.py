@@ -392,11 +392,11 @@ def _measure(
             before = sessions_opened(database)
             args = make_args(uuid.uuid4().hex[:8])  # POSTs never reuse a name of the warm-up
             report = wrk(base, script, args, options.duration, options.connections)
-            seconds = options.duration
-            while report["requests"] == 0 and seconds < MAX_RUN_SECONDS:
-                seconds *= 2  # a machine too busy to answer in time: measure longer, never fail
-                log(f"{target.name} {scenario}: no answer in the run; measuring for {seconds} s")
-                report = wrk(base, script, args, seconds, options.connections)
+            run_seconds = options.duration
+            while report["requests"] == 0 and run_seconds < MAX_RUN_SECONDS:
+                run_seconds *= 2  # a machine too busy to answer in time: measure longer
+                log(f"{target.name} {scenario}: no answer; measuring for {run_seconds} s")
+                report = wrk(base, script, args, run_seconds, options.connections)
             time.sleep(1)
             after = sessions_opened(database)
             seconds = report["duration_us"] / 1e6
@@ -448,9 +448,7 @@ INVALIDATION_TARGETS = ("sqlalchemy-all-on", "tortoise-all-on")
 INVALIDATIONS = 200
 
 
-def invalidation_latency(
-    target: Target, project: Path, database: str, url: str, options: argparse.Namespace
-) -> dict[str, Any]:
+def invalidation_latency(target: Target, project: Path, url: str) -> dict[str, Any]:
     """Two workers of one service (two servers): one writes an item the other has just served
     from its in-process tier; how long until the other answers the new value. Sequential, so
     the figure is the invalidation's own path (commit, publish, delivery), not a queue."""
@@ -477,7 +475,7 @@ def invalidation_latency(
             connection.request(method, path, body=payload, headers=headers)
             answer = connection.getresponse()
             data = answer.read()
-            return json.loads(data) if data else {}  # fmt: skip
+            return json.loads(data) if data else {}
 
         for n in range(INVALIDATIONS):
             path = f"/api/v1/items/{1 + n}"
@@ -562,6 +560,12 @@ def print_report(summary: dict[str, Any]) -> None:
         met = "cost" if c["met"] is None else "yes" if c["met"] else "NO"
         print(f"| {c['measured']} | {c['reference']} | {ratios} | {c['median']:.2f} | "
               f"{goal} | {met} |")  # fmt: skip
+    if summary.get("invalidation"):
+        print("\n| invalidation reaching a second worker | writes | p50 ms | p99 ms | max ms |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for row in summary["invalidation"]:
+            print(f"| {row['target']} | {row['invalidations']} | {row['p50_ms']} | "
+                  f"{row['p99_ms']} | {row['max_ms']} |")  # fmt: skip
 
 
 def main() -> None:
@@ -607,7 +611,7 @@ def main() -> None:
     summary = summarise(measurements, options.rounds)
     summary["invalidation"] = [
         invalidation_latency(target, projects[target.combination],
-                             *databases[COMBINATIONS[target.combination]["orm"]], options)
+                             databases[COMBINATIONS[target.combination]["orm"]][1])
         for target in targets
         if target.name in INVALIDATION_TARGETS and not options.smoke
     ]  # fmt: skip
@@ -615,12 +619,6 @@ def main() -> None:
     summary["measurements"] = [asdict(m) for m in measurements]
     options.json.write_text(json.dumps(summary, indent=2))
     print_report(summary)
-    if summary["invalidation"]:
-        print("\n| invalidation reaching a second worker | writes | p50 ms | p99 ms | max ms |")
-        print("| --- | ---: | ---: | ---: | ---: |")
-        for row in summary["invalidation"]:
-            print(f"| {row['target']} | {row['invalidations']} | {row['p50_ms']} | "
-                  f"{row['p99_ms']} | {row['max_ms']} |")  # fmt: skip
     print(f"\nJSON: {options.json}")
     if not options.keep:
         shutil.rmtree(workdir, ignore_errors=True)
