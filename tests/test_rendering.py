@@ -75,12 +75,36 @@ ORM_TRACES = {
 }
 
 
-def test_app_factory_and_data_layer_follow_the_answers(project: Path) -> None:
+def test_the_platform_and_each_resource_have_their_own_folders(project: Path) -> None:
     package = project / "src" / "my_service"
+    items = package / "resources" / "items"
 
     assert (package / "main.py").read_text().count("def create_app(") == 1
-    assert (package / "db" / "models.py").is_file()
     assert (package / "db" / "repository.py").is_file()
+    assert sorted(path.name for path in items.glob("*.py")) == [
+        "__init__.py",
+        "models.py",
+        "repository.py",
+        "router.py",
+        "schemas.py",
+    ]
+
+
+def test_the_platform_never_imports_a_resource(project: Path) -> None:
+    """Below `resources/` (the data layer, the API's own routes, the options' modules), no
+    module names a resource: a team's resources come and go without touching the platform.
+    The app factory and the migrations read the registries; the items' background job and its
+    sweep are the leftovers of items being the only resource with a job."""
+    package = project / "src" / "my_service"
+    allowed = {"main.py", "env.py", "processing.py", "pending.py"}
+    offenders = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "resources" not in path.relative_to(package).parts
+        and path.name not in allowed
+        and re.search(r"^from \.+resources|^from my_service\.resources", path.read_text(), re.M)
+    ]
+    assert offenders == []
 
 
 def test_dependencies_are_those_of_the_chosen_orm_only(project: Path) -> None:

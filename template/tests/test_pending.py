@@ -6,7 +6,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from .conftest import ServeApp
-from .items_api import API, stored_item, wait_until_processed
+from .items_api import API, ItemRepository, stored_item, wait_until_processed
 
 FAST_SWEEP = {"pending_sweep_interval_seconds": 0.2, "pending_job_age_seconds": 0.3}
 
@@ -22,7 +22,8 @@ async def test_an_item_whose_job_never_ran_is_processed_by_the_sweep(serve_app: 
 
 async def test_the_sweep_leaves_young_items_and_processed_ones_alone(app: FastAPI) -> None:
     young = await stored_item(app)
-    async with app.state.database.reader() as items:
+    async with app.state.database.reader() as unit:
+        items = ItemRepository(unit)
         waiting_long = await items.pending(older_than=young.created_at, limit=100)
         waiting_at_all = await items.pending(
             older_than=young.created_at + timedelta(seconds=1), limit=10_000

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from .repository import ConflictError, DatabaseUnavailable
+from .data import ConflictError, DatabaseUnavailable, InvalidData
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +103,13 @@ async def _invalid_request(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
+async def _invalid_data(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, InvalidData)
+    location = ["body", error.field] if error.field else ["body"]
+    body = {"detail": [{"type": error.kind, "loc": location, "msg": str(error)}]}
+    return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
 async def _conflict(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
 
@@ -127,6 +134,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(InvalidData, _invalid_data)
     app.add_exception_handler(ConflictError, _conflict)
     app.add_exception_handler(DatabaseUnavailable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -18,7 +18,9 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from .clock import utcnow
-from .repository import DatabaseUnavailable, DataStore
+from .data import DatabaseUnavailable
+from .db import Database
+from .resources.items.repository import ItemRepository
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ Schedule = Callable[[int], Awaitable[bool]]
 class PendingSweep:
     def __init__(
         self,
-        store: DataStore,
+        store: Database,
         schedule: Schedule,
         *,
         age_seconds: float,
@@ -47,8 +49,8 @@ class PendingSweep:
         now = time.monotonic()
         self._recently = {i: at for i, at in self._recently.items() if now - at < self._age}
         older_than = utcnow() - timedelta(seconds=self._age)
-        async with self._store.reader() as items:
-            pending = await items.pending(older_than=older_than, limit=self._batch)
+        async with self._store.reader() as unit:
+            pending = await ItemRepository(unit).pending(older_than=older_than, limit=self._batch)
         scheduled = []
         for item_id in pending:
             if item_id in self._recently:

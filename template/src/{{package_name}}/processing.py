@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Literal
 
 from .clock import utcnow
-from .repository import DataStore
+from .db import Database
+from .resources.items.repository import ItemRepository
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +22,10 @@ Outcome = Literal["succeeded", "retried", "failed"]
 OutcomeObserver = Callable[[str, Outcome], None]
 
 
-async def process_item(store: DataStore, item_id: int) -> bool:
+async def process_item(store: Database, item_id: int) -> bool:
     """Mark the item processed; `False` when it was deleted before the job ran."""
-    async with store.autocommit() as items:
-        processed = await items.mark_processed(item_id, utcnow())
+    async with store.autocommit() as unit:
+        processed = await ItemRepository(unit).mark_processed(item_id, utcnow())
     if processed:
         logger.info("processed item %s", item_id)
     else:

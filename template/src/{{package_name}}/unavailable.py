@@ -27,7 +27,7 @@ _TRANSIENT_CLASSES = {
 }
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
+def error_chain(error: BaseException) -> Iterator[BaseException]:
     """The error, the driver error an ORM wraps (`orig`), and their causes."""
     seen: set[int] = set()
     current: BaseException | None = error
@@ -47,7 +47,7 @@ def unavailable_reason(
 ) -> str | None:
     """Why the database could not serve the request, or `None` when the error is not about its
     availability. `also`: the data layer's own types for the same thing (e.g. a pool timeout)."""
-    for cause in _chain(error):
+    for cause in error_chain(error):
         if isinstance(cause, TimeoutError):
             return "timed out"
         if also and isinstance(cause, also):

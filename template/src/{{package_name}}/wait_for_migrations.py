@@ -10,9 +10,9 @@ import asyncio
 import logging
 import sys
 
+from .data import DatabaseUnavailable
 from .db import Database
 from .logging_config import configure_logging
-from .repository import DatabaseUnavailable
 from .settings import get_settings
 
 logger = logging.getLogger(__name__)

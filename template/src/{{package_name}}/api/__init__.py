@@ -1,8 +1,7 @@
-"""HTTP routes. Add your own routers to `ROUTERS`: the app factory includes every one of them,
-and template updates leave this file alone."""
+"""The platform's own HTTP routes (health); the resources' routes are in `resources`."""
 
 from fastapi import APIRouter
 
-from . import health, items
+from . import health
 
-ROUTERS: list[APIRouter] = [health.router, items.router]
+ROUTERS: list[APIRouter] = [health.router]

@@ -17,25 +17,21 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from ..changes import AfterCommit, Change
-from ..repository import DatabaseUnavailable, ItemReader
+from ..changes import AfterCommit
+from ..data import DatabaseUnavailable
 from ..settings import Settings
 from ..unavailable import unavailable_reason
-from .repository import (
-    AsyncpgStatements,
-    Compiled,
-    SqlAlchemyItemRepository,
-    SqlAlchemyStatements,
-    Statements,
-)
+from .repository import Unit
+from .statements import AsyncpgStatements, Compiled, SqlAlchemyStatements, Statements
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+ALEMBIC_VERSION = text("SELECT version_num FROM alembic_version LIMIT 1")
 
 _ASYNC_DRIVERS = {
     "postgres": "postgresql+asyncpg",
@@ -171,30 +167,30 @@ class Database:
         event.listen(self.engine.sync_engine, "checkin", lambda *_: checked_in())
 
     async def ping(self) -> None:
-        """A primary-key read of the items table: waits on a table lock like a request would."""
-        async with self.reader() as items:
-            await items.get(0)
+        """A read of Alembic's version table: it waits on a lock like a request would, and
+        fails on a database that was never migrated."""
+        async with self._unit(begin=False) as run:
+            await run.row(ALEMBIC_VERSION)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqlAlchemyItemRepository]:
-        changes: list[Change] = []
-        async with self._unit(begin=True) as statements:
-            yield SqlAlchemyItemRepository(statements, changes)
-        await self.after_commit.publish(changes)
+    async def transaction(self) -> AsyncIterator[Unit]:
+        async with self._unit(begin=True) as run:
+            unit = Unit(run)
+            yield unit
+        await self.after_commit.publish(unit.changes)
 
     @asynccontextmanager
-    async def autocommit(self) -> AsyncIterator[SqlAlchemyItemRepository]:
-        changes: list[Change] = []
+    async def autocommit(self) -> AsyncIterator[Unit]:
+        unit: Unit | None = None
         try:
-            async with self._unit(begin=False) as statements:
-                yield SqlAlchemyItemRepository(statements, changes)
+            async with self._unit(begin=False) as run:
+                unit = Unit(run)
+                yield unit
         finally:  # each statement committed on its own: what was written is published
-            await self.after_commit.publish(changes)
+            if unit is not None:
+                await self.after_commit.publish(unit.changes)
 
-    @asynccontextmanager
-    async def reader(self) -> AsyncIterator[ItemReader]:
-        async with self._unit(begin=False) as statements:
-            yield SqlAlchemyItemRepository(statements, [])
+    reader = autocommit
 
     @asynccontextmanager
     async def _unit(self, *, begin: bool) -> AsyncIterator[Statements]:

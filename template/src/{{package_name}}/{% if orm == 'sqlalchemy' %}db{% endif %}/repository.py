@@ -1,199 +1,186 @@
-"""`ItemRepository` with SQLAlchemy Core statements built once, run by one of two executors:
+"""The base of every resource's repository: get, page, add, update and delete of one model's
+rows, with each write recorded as a `Change` and each refused write turned into the API's 409
+or 422. A resource's repository names its model and schema and writes only what differs:
 
-- `AsyncpgStatements` on PostgreSQL: each statement is compiled once for asyncpg and sent to the
-  driver connection itself. Measured with bench/ and tests: an insert cost about 690 µs of CPU
-  through SQLAlchemy's async execution (`AsyncConnection.execute`, its greenlet and execution
-  context) and about 100 µs this way; a read 500 and 95.
-- `SqlAlchemyStatements` elsewhere (the embedded SQLite): SQLAlchemy's own async execution.
+    class OrderRepository(Repository[OrderRead]):
+        model = Order
+        schema = OrderRead
 
-No ORM session, identity map or unit-of-work bookkeeping either: the path only moves rows in and
-out. The connection's transaction belongs to the caller (see `Database`). Write new statements
-the same way (module-level Core statements, `self._run.row(...)`): both executors run them.
+        async def open_orders(self) -> list[OrderRead]:
+            rows = await self.run.rows(OPEN_ORDERS)
+            return [self.read(row) for row in rows]
+
+Statements are SQLAlchemy Core, built once per repository class and run by the unit of work's
+executor (see `statements`); write new ones the same way (module-level, `self.run.row(...)`).
 """
 
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
 
-import asyncpg
-from sqlalchemy import Dialect, bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import ClauseElement
+from pydantic import BaseModel
+from sqlalchemy import ColumnDefault, Table, bindparam, delete, func, insert, select, update
 
-from ..changes import Change
-from ..clock import utcnow
-from ..repository import ConflictError
-from ..schemas import ItemCreate, ItemRead
-from .models import Item
+from ..changes import Change, ChangeKind
+from ..integrity import refusal
+from .base import Base
+from .statements import Refused, Row, Statements
 
-ITEMS = Item.metadata.tables[Item.__tablename__]
-COLUMNS = tuple(ITEMS.c[name] for name in ItemRead.model_fields)
-BY_ID = ITEMS.c.id == bindparam("item_id")
-
-GET = select(*COLUMNS).where(BY_ID)
-PAGE = select(*COLUMNS).order_by(ITEMS.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
-COUNT = select(func.count().label("total")).select_from(ITEMS)
-INSERT = (
-    insert(ITEMS)
-    .values({column.name: bindparam(column.name) for column in COLUMNS[1:]})
-    .returning(*COLUMNS)
-)
-DELETE = delete(ITEMS).where(BY_ID).returning(ITEMS.c.id)
-MARK_PROCESSED = (
-    update(ITEMS)
-    .where(BY_ID, ITEMS.c.processed_at.is_(None))
-    .values(processed_at=bindparam("at"))
-    .returning(ITEMS.c.id)
-)
-EXISTS = select(ITEMS.c.id).where(BY_ID)
-PENDING = (
-    select(ITEMS.c.id)
-    .where(ITEMS.c.processed_at.is_(None), ITEMS.c.created_at < bindparam("older_than"))
-    .order_by(ITEMS.c.id)
-    .limit(bindparam("limit"))
-)
-_UPDATES: dict[tuple[str, ...], Any] = {}
+Read = TypeVar("Read", bound=BaseModel)
 
 
-def update_of(columns: tuple[str, ...]) -> Any:
-    """The statement that changes these columns, built once per set of columns."""
-    statement = _UPDATES.get(columns)
-    if statement is None:
-        values: dict[str, Any] = {name: bindparam(name) for name in columns}
-        statement = update(ITEMS).where(BY_ID).values(values).returning(*COLUMNS)
-        _UPDATES[columns] = statement
-    return statement
+@dataclass(slots=True)
+class Unit:
+    """One unit of work: its executor and the changes its repositories wrote."""
+
+    run: Statements
+    changes: list[Change] = field(default_factory=list)
 
 
-Row = Mapping[Any, Any]
+class _Statements:
+    """The statements of one repository class; the update and insert statements are built once
+    per set of columns."""
 
+    def __init__(self, table: Table, names: tuple[str, ...]) -> None:
+        self.table = table
+        self.columns = tuple(table.c[name] for name in names)
+        self.key = table.c.id
+        by_key = self.key == bindparam("target_id")
+        self.get = select(*self.columns).where(by_key)
+        self.page = (
+            select(*self.columns)
+            .order_by(self.key)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+        self.count = select(func.count().label("total")).select_from(table)
+        self.delete = delete(table).where(by_key).returning(self.key)
+        self.by_key = by_key
+        self.defaults = {
+            column.name: column.default
+            for column in table.c
+            if isinstance(column.default, ColumnDefault)
+            and (column.default.is_callable or column.default.is_scalar)
+            and not column.primary_key
+        }
+        self._inserts: dict[tuple[str, ...], Any] = {}
+        self._updates: dict[tuple[str, ...], Any] = {}
 
-class Duplicate(Exception):
-    """A write broke a uniqueness rule (whichever driver said so)."""
+    def insert(self, names: tuple[str, ...]) -> Any:
+        statement = self._inserts.get(names)
+        if statement is None:
+            values: dict[str, Any] = {name: bindparam(name) for name in names}
+            statement = insert(self.table).values(values).returning(*self.columns)
+            self._inserts[names] = statement
+        return statement
 
-
-class Statements(Protocol):
-    """Runs a Core statement with named parameters."""
-
-    async def row(self, statement: Any, **params: Any) -> Row | None: ...
-
-    async def rows(self, statement: Any, **params: Any) -> list[Row]: ...
-
-
-class SqlAlchemyStatements:
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._connection = connection
-
-    async def row(self, statement: Any, **params: Any) -> Row | None:
-        try:
-            result = await self._connection.execute(statement, params)
-        except IntegrityError as error:
-            raise Duplicate from error
-        return result.mappings().first() if result.returns_rows else None
-
-    async def rows(self, statement: Any, **params: Any) -> list[Row]:
-        return list((await self._connection.execute(statement, params)).mappings())
-
-
-class Compiled:
-    """Each statement's SQL for asyncpg (`$1`, `$2`) and the names of its parameters in order,
-    compiled on first use. Statements are module-level objects: kept by identity."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        self._dialect = dialect
-        self._sql: dict[int, tuple[str, tuple[str, ...]]] = {}
-
-    def __call__(self, statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
-        found = self._sql.get(id(statement))
-        if found is None:
-            compiled = statement.compile(dialect=self._dialect)
-            found = (compiled.string, tuple(getattr(compiled, "positiontup", None) or ()))
-            self._sql[id(statement)] = found
-        return found
-
-
-class AsyncpgStatements:
-    def __init__(self, connection: asyncpg.Connection, compiled: Compiled) -> None:
-        self._connection = connection
-        self._compiled = compiled
-
-    async def row(self, statement: Any, **params: Any) -> Row | None:
-        sql, names = self._compiled(statement)
-        try:
-            row: Row | None = await self._connection.fetchrow(
-                sql, *(params[name] for name in names)
+    def update(self, names: tuple[str, ...]) -> Any:
+        statement = self._updates.get(names)
+        if statement is None:
+            values: dict[str, Any] = {name: bindparam(name) for name in names}
+            statement = (
+                update(self.table).where(self.by_key).values(values).returning(*self.columns)
             )
-        except asyncpg.UniqueViolationError as error:
-            raise Duplicate from error
-        return row
-
-    async def rows(self, statement: Any, **params: Any) -> list[Row]:
-        sql, names = self._compiled(statement)
-        rows: list[Row] = await self._connection.fetch(sql, *(params[name] for name in names))
-        return rows
+            self._updates[names] = statement
+        return statement
 
 
-def _item(row: Row) -> ItemRead:
-    # Either driver returns the model's types (Decimal, UTC-aware datetimes): nothing to
-    # validate again.
-    return ItemRead.model_construct(**row)
+class Repository(Generic[Read]):
+    model: type[Base]
+    schema: type[Read]
+    """What a row reads as: the schema's fields are the columns selected."""
+    singular: ClassVar[str] = ""
+    """How an error names one row (`item`); the table's name without its final `s` otherwise."""
+    _statements: ClassVar[_Statements]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        table = cls.model.__table__
+        assert isinstance(table, Table)
+        cls._statements = _Statements(
+            table, tuple(name for name in cls.schema.model_fields if name in table.c)
+        )
+        cls.singular = cls.singular or table.name.removesuffix("s")
 
-def _name_taken(name: object) -> ConflictError:
-    return ConflictError(f"an item named {name!r} already exists")
+    def __init__(self, unit: Unit) -> None:
+        self.run = unit.run
+        self._changes = unit.changes
 
+    @property
+    def resource(self) -> str:
+        return self._statements.table.name
 
-class SqlAlchemyItemRepository:
-    def __init__(self, run: Statements, changes: list[Change]) -> None:
-        self._run = run
-        self._changes = changes
+    def read(self, row: Row) -> Read:
+        # Either executor returns the model's types (Decimal, UTC-aware datetimes): nothing to
+        # validate again.
+        return self.schema.model_construct(**row)
 
-    async def add(self, data: ItemCreate) -> ItemRead:
-        values = {**data.model_dump(), "created_at": utcnow(), "processed_at": None}
-        try:
-            row = await self._run.row(INSERT, **values)
-        except Duplicate as error:
-            raise _name_taken(data.name) from error
+    def record(self, key: int, kind: ChangeKind) -> None:
+        """Publish `kind` for this row once the unit of work has committed."""
+        self._changes.append(Change(self.resource, key, kind))
+
+    async def get(self, key: int) -> Read | None:
+        row = await self.run.row(self._statements.get, target_id=key)
+        return None if row is None else self.read(row)
+
+    async def page(self, *, limit: int, offset: int) -> tuple[list[Read], int]:
+        """One page in id order, and the total number of rows."""
+        rows = await self.run.rows(self._statements.page, limit=limit, offset=offset)
+        counted = await self.run.row(self._statements.count)
+        return [self.read(row) for row in rows], counted["total"] if counted else 0
+
+    async def add(self, data: BaseModel | Mapping[str, Any]) -> Read:
+        """Insert a row; the model's Python-side defaults (`default=utcnow`) fill what is absent."""
+        values = data.model_dump() if isinstance(data, BaseModel) else dict(data)
+        for name, default in self._statements.defaults.items():
+            if name not in values:
+                values[name] = default.arg(None) if default.is_callable else default.arg
+        statement = self._statements.insert(tuple(sorted(values)))
+        row = await self._write(statement, values)
         assert row is not None
-        self._changes.append(Change("items", row["id"], "created"))
-        return _item(row)
+        self.record(row["id"], "created")
+        return self.read(row)
 
-    async def get(self, item_id: int) -> ItemRead | None:
-        row = await self._run.row(GET, item_id=item_id)
-        return None if row is None else _item(row)
-
-    async def page(self, *, limit: int, offset: int) -> tuple[list[ItemRead], int]:
-        rows = await self._run.rows(PAGE, limit=limit, offset=offset)
-        counted = await self._run.row(COUNT)
-        return [_item(row) for row in rows], counted["total"] if counted else 0
-
-    async def update(self, item_id: int, changes: Mapping[str, Any]) -> ItemRead | None:
+    async def update(self, key: int, changes: Mapping[str, Any]) -> Read | None:
+        """Apply `changes`; `None` when the row does not exist."""
         if not changes:
-            return await self.get(item_id)
-        statement = update_of(tuple(sorted(changes)))
-        try:
-            row = await self._run.row(statement, item_id=item_id, **changes)
-        except Duplicate as error:
-            raise _name_taken(changes.get("name")) from error
+            return await self.get(key)
+        statement = self._statements.update(tuple(sorted(changes)))
+        row = await self._write(statement, changes, key=key)
         if row is None:
             return None
-        self._changes.append(Change("items", item_id, "updated"))
-        return _item(row)
+        self.record(key, "updated")
+        return self.read(row)
 
-    async def delete(self, item_id: int) -> bool:
-        row = await self._run.row(DELETE, item_id=item_id)
+    async def delete(self, key: int) -> bool:
+        row = await self._write(self._statements.delete, {}, key=key)
         if row is not None:
-            self._changes.append(Change("items", item_id, "deleted"))
+            self.record(key, "deleted")
         return row is not None
 
-    async def mark_processed(self, item_id: int, at: datetime) -> bool:
-        if await self._run.row(MARK_PROCESSED, item_id=item_id, at=at) is not None:
-            self._changes.append(Change("items", item_id, "processed"))
-            return True
-        # Already processed by an earlier run (jobs are delivered at least once), or deleted.
-        return await self._run.row(EXISTS, item_id=item_id) is not None
+    async def _write(
+        self, statement: Any, values: Mapping[str, Any], *, key: int | None = None
+    ) -> Row | None:
+        params = dict(values) if key is None else {**values, "target_id": key}
+        try:
+            return await self.run.row(statement, **params)
+        except Refused as refused:
+            table = self._statements.table
+            raise refusal(
+                refused.violation,
+                singular=self.singular,
+                values=values,
+                key=key,
+                references={fk.parent.name: fk.column.table.name for fk in table.foreign_keys},
+                referenced_by=_referencing(table),
+            ) from refused
 
-    async def pending(self, *, older_than: datetime, limit: int) -> list[int]:
-        rows = await self._run.rows(PENDING, older_than=older_than, limit=limit)
-        return [row["id"] for row in rows]
+
+def _referencing(table: Table) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            other.name
+            for other in Base.metadata.tables.values()
+            if any(fk.column.table is table for fk in other.foreign_keys)
+        )
+    )

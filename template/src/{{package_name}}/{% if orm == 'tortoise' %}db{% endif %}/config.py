@@ -7,7 +7,9 @@ from tortoise.backends.base.config_generator import expand_db_url
 from ..settings import Settings
 
 APP = "models"
-MODEL_MODULES = [f"{__package__}.models", "aerich.models"]
+PACKAGE = __package__.rpartition(".")[0]
+MODEL_MODULES = [f"{PACKAGE}.resources.models", "aerich.models"]
+"""Every resource's models are imported in `resources/models.py`."""
 
 
 def tortoise_url(database_url: str) -> str:

@@ -16,12 +16,12 @@ from tortoise.contrib.fastapi import RegisterTortoise
 from tortoise.exceptions import DBConnectionError
 from tortoise.transactions import in_transaction
 
-from ..changes import AfterCommit, Change
-from ..repository import DatabaseUnavailable
+from ..changes import AfterCommit
+from ..data import DatabaseUnavailable
 from ..settings import Settings
 from ..unavailable import unavailable_reason
 from .config import APP, tortoise_config
-from .repository import TortoiseItemRepository
+from .repository import Unit
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -65,25 +65,26 @@ class Database:
             return [str(name) for name in await command.heads()]
 
     async def ping(self) -> None:
-        """A primary-key read of the items table: waits on a table lock like a request would."""
-        async with self.reader() as items:
-            await items.get(0)
+        """A read of Aerich's table: it waits on a lock like a request would, and fails on a
+        database that was never migrated."""
+        async with self._bounded():
+            await connections.get("default").execute_query('SELECT 1 FROM "aerich" LIMIT 1')
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[TortoiseItemRepository]:
-        changes: list[Change] = []
+    async def transaction(self) -> AsyncIterator[Unit]:
         async with self._bounded(), in_transaction("default") as connection:
-            yield TortoiseItemRepository(connection, changes)
-        await self.after_commit.publish(changes)
+            unit = Unit(connection)
+            yield unit
+        await self.after_commit.publish(unit.changes)
 
     @asynccontextmanager
-    async def autocommit(self) -> AsyncIterator[TortoiseItemRepository]:
-        changes: list[Change] = []
+    async def autocommit(self) -> AsyncIterator[Unit]:
+        unit = Unit(connections.get("default"))
         try:
             async with self._bounded():
-                yield TortoiseItemRepository(connections.get("default"), changes)
+                yield unit
         finally:  # each statement committed on its own: what was written is published
-            await self.after_commit.publish(changes)
+            await self.after_commit.publish(unit.changes)
 
     reader = autocommit
 

@@ -1,125 +1,271 @@
-"""`ItemRepository` on one Tortoise connection; its transaction belongs to the caller.
+"""The base of every resource's repository: get, page, add, update and delete of one model's
+rows, with each write recorded as a `Change` and each refused write turned into the API's 409
+or 422. A resource's repository names its model and schema and writes only what differs:
 
-The statements of the hot paths are written out in SQL and sent on Tortoise's connection:
-building a QuerySet and a model instance per call cost more than the statement itself
-(measured with bench/: `get_or_none` took 1.7 times as long as the same SELECT on the same
-connection, `Item.create` plus a `filter().update()` job about 1.5 times an INSERT ... RETURNING
-and an UPDATE). Changes of several fields at once (PATCH) go through the ORM.
+    class OrderRepository(Repository[OrderRead]):
+        model = Order
+        schema = OrderRead
+
+        async def open_orders(self) -> list[OrderRead]:
+            rows = await self.rows(OPEN_ORDERS)
+            return [self.read(row) for row in rows]
+
+The statements are SQL built once per repository class from the model and sent on Tortoise's
+connection: building a QuerySet and a model instance per call cost more than the statement
+itself (see bench/README.md). Write new ones with `for_each_dialect`; for joins and prefetching
+use the model's QuerySets with `.using_db(self.connection)`.
 """
 
 import re
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
+from uuid import UUID
 
+from pydantic import BaseModel
+from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.models import Model
 
-from ..changes import Change
+from ..changes import Change, ChangeKind
 from ..clock import utcnow
-from ..repository import ConflictError
-from ..schemas import ItemCreate, ItemRead
-from .models import Item
+from ..integrity import refusal, violation
 
-COLUMNS = ", ".join(f'"{name}"' for name in ItemRead.model_fields)
-WRITTEN = ", ".join(f'"{name}"' for name in ("name", "description", "price", "created_at"))
+Read = TypeVar("Read", bound=BaseModel)
+Row = dict[str, Any]
 
 
-def _for_each_dialect(postgres: str) -> dict[str, str]:
+@dataclass(slots=True)
+class Unit:
+    """One unit of work: its connection and the changes its repositories wrote."""
+
+    connection: BaseDBAsyncClient
+    changes: list[Change] = field(default_factory=list)
+
+
+def for_each_dialect(postgres: str) -> dict[str, str]:
     """The statement with PostgreSQL's `$1, $2` placeholders and SQLite's `?`."""
     return {"postgres": postgres, "sqlite": re.sub(r"\$\d+", "?", postgres)}
 
 
-GET = _for_each_dialect(f'SELECT {COLUMNS} FROM "items" WHERE "id" = $1')
-PAGE = _for_each_dialect(f'SELECT {COLUMNS} FROM "items" ORDER BY "id" LIMIT $1 OFFSET $2')
-COUNT = _for_each_dialect('SELECT COUNT(*) AS "total" FROM "items"')
-INSERT = _for_each_dialect(
-    f'INSERT INTO "items" ({WRITTEN}) VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}'
-)
-DELETE = _for_each_dialect('DELETE FROM "items" WHERE "id" = $1 RETURNING "id"')
-MARK_PROCESSED = _for_each_dialect(
-    'UPDATE "items" SET "processed_at" = $1 WHERE "id" = $2 AND "processed_at" IS NULL '
-    'RETURNING "id"'
-)
-EXISTS = _for_each_dialect('SELECT "id" FROM "items" WHERE "id" = $1')
-PENDING = _for_each_dialect(
-    'SELECT "id" FROM "items" WHERE "processed_at" IS NULL AND "created_at" < $1 '
-    'ORDER BY "id" LIMIT $2'
-)
+def _quoted(names: tuple[str, ...]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
 
 
 def _sqlite_value(value: Any) -> Any:
-    """What Tortoise itself stores on SQLite: decimals and datetimes as text."""
-    if isinstance(value, Decimal):
-        return str(value.quantize(Decimal("0.01")))
+    """What Tortoise itself stores on SQLite: decimals, datetimes, dates and UUIDs as text."""
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="microseconds")
+    if isinstance(value, Decimal | date | UUID):
+        return str(value)
     return value
 
 
-def _name_taken(name: object) -> ConflictError:
-    return ConflictError(f"an item named {name!r} already exists")
+def _sqlite_converter(model_field: fields.Field[Any]) -> Callable[[Any], Any]:
+    """A column's values as Tortoise stores them on SQLite: decimals with the field's places."""
+    places = getattr(model_field, "decimal_places", None)
+    if places is None:
+        return _sqlite_value
+    exponent = Decimal(1).scaleb(-places)
+    return lambda value: _sqlite_value(
+        value.quantize(exponent) if isinstance(value, Decimal) else value
+    )
 
 
-class TortoiseItemRepository:
-    def __init__(self, connection: BaseDBAsyncClient, changes: list[Change]) -> None:
-        self._connection = connection
-        self._changes = changes
-        self._dialect = connection.capabilities.dialect
+class _Statements:
+    """The statements of one repository class; inserts and updates are built once per set of
+    columns and dialect."""
 
-    def _item(self, row: dict[str, Any]) -> ItemRead:
+    def __init__(self, model: type[Model], names: tuple[str, ...]) -> None:
+        meta = model._meta
+        self.table: str = meta.db_table
+        self.columns = _quoted(tuple(meta.fields_db_projection[name] for name in names))
+        self.db_columns = meta.fields_db_projection
+        self.get = for_each_dialect(f'SELECT {self.columns} FROM "{self.table}" WHERE "id" = $1')
+        self.page = for_each_dialect(
+            f'SELECT {self.columns} FROM "{self.table}" ORDER BY "id" LIMIT $1 OFFSET $2'
+        )
+        self.count = for_each_dialect(f'SELECT COUNT(*) AS "total" FROM "{self.table}"')
+        self.delete = for_each_dialect(f'DELETE FROM "{self.table}" WHERE "id" = $1 RETURNING "id"')
+        self.sqlite = {
+            meta.fields_db_projection[name]: _sqlite_converter(model_field)
+            for name, model_field in meta.fields_map.items()
+            if name in meta.fields_db_projection
+        }
+        self.on_create: dict[str, Callable[[], Any]] = {}
+        self.on_update: dict[str, Callable[[], Any]] = {}
+        for name, model_field in meta.fields_map.items():
+            if name not in meta.fields_db_projection or model_field.pk:
+                continue
+            column = meta.fields_db_projection[name]
+            if getattr(model_field, "auto_now", False):
+                self.on_create[column] = self.on_update[column] = utcnow
+            elif getattr(model_field, "auto_now_add", False):
+                self.on_create[column] = utcnow
+            elif model_field.default is not None:
+                default = model_field.default
+                self.on_create[column] = default if callable(default) else _constant(default)
+        self._inserts: dict[tuple[str, ...], dict[str, str]] = {}
+        self._updates: dict[tuple[str, ...], dict[str, str]] = {}
+
+    def insert(self, names: tuple[str, ...]) -> dict[str, str]:
+        statement = self._inserts.get(names)
+        if statement is None:
+            placeholders = ", ".join(f"${number}" for number in range(1, len(names) + 1))
+            statement = for_each_dialect(
+                f'INSERT INTO "{self.table}" ({_quoted(names)}) VALUES ({placeholders}) '
+                f"RETURNING {self.columns}"
+            )
+            self._inserts[names] = statement
+        return statement
+
+    def update(self, names: tuple[str, ...]) -> dict[str, str]:
+        statement = self._updates.get(names)
+        if statement is None:
+            # The key last: SQLite's `?` placeholders are numbered by their position.
+            assignments = ", ".join(f'"{name}" = ${number}' for number, name in enumerate(names, 1))
+            statement = for_each_dialect(
+                f'UPDATE "{self.table}" SET {assignments} WHERE "id" = ${len(names) + 1} '
+                f"RETURNING {self.columns}"
+            )
+            self._updates[names] = statement
+        return statement
+
+
+class Repository(Generic[Read]):
+    model: type[Model]
+    schema: type[Read]
+    """What a row reads as: the schema's fields are the columns selected."""
+    singular: ClassVar[str] = ""
+    """How an error names one row (`item`); the table's name without its final `s` otherwise."""
+    _statements: ClassVar[_Statements]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        projection = cls.model._meta.fields_db_projection
+        names = tuple(name for name in cls.schema.model_fields if name in projection)
+        cls._statements = _Statements(cls.model, names)
+        cls.singular = cls.singular or cls._statements.table.removesuffix("s")
+
+    def __init__(self, unit: Unit) -> None:
+        self.connection = unit.connection
+        self._changes = unit.changes
+        self._dialect: str = unit.connection.capabilities.dialect
+
+    @property
+    def resource(self) -> str:
+        return self._statements.table
+
+    def read(self, row: Row) -> Read:
         # asyncpg returns the model's types; SQLite returns text that pydantic must read.
         if self._dialect == "postgres":
-            return ItemRead.model_construct(**row)
-        return ItemRead.model_validate(row)
+            return self.schema.model_construct(**row)
+        return self.schema.model_validate(row)
 
-    async def _rows(self, statement: dict[str, str], *values: Any) -> list[dict[str, Any]]:
+    def record(self, key: int, kind: ChangeKind) -> None:
+        """Publish `kind` for this row once the unit of work has committed."""
+        self._changes.append(Change(self.resource, key, kind))
+
+    async def rows(self, statement: Mapping[str, str], *values: Any) -> list[Row]:
+        """Run one of `for_each_dialect`'s statements."""
         if self._dialect == "sqlite":
             values = tuple(_sqlite_value(value) for value in values)
-        return await self._connection.execute_query_dict(statement[self._dialect], list(values))
+        return await self.connection.execute_query_dict(statement[self._dialect], list(values))
 
-    async def add(self, data: ItemCreate) -> ItemRead:
-        values = (data.name, data.description, data.price, utcnow())
-        try:
-            [row] = await self._rows(INSERT, *values)
-        except IntegrityError as error:
-            raise _name_taken(data.name) from error
-        self._changes.append(Change("items", row["id"], "created"))
-        return self._item(row)
+    async def get(self, key: int) -> Read | None:
+        rows = await self.rows(self._statements.get, key)
+        return self.read(rows[0]) if rows else None
 
-    async def get(self, item_id: int) -> ItemRead | None:
-        rows = await self._rows(GET, item_id)
-        return self._item(rows[0]) if rows else None
+    async def page(self, *, limit: int, offset: int) -> tuple[list[Read], int]:
+        """One page in id order, and the total number of rows."""
+        rows = await self.rows(self._statements.page, limit, offset)
+        [counted] = await self.rows(self._statements.count)
+        return [self.read(row) for row in rows], counted["total"]
 
-    async def page(self, *, limit: int, offset: int) -> tuple[list[ItemRead], int]:
-        rows = await self._rows(PAGE, limit, offset)
-        [counted] = await self._rows(COUNT)
-        return [self._item(row) for row in rows], counted["total"]
+    async def add(self, data: BaseModel | Mapping[str, Any]) -> Read:
+        """Insert a row; the model's defaults (`auto_now_add`, `default=`) fill what is absent."""
+        values = self._columns(data.model_dump() if isinstance(data, BaseModel) else data)
+        for column, default in self._statements.on_create.items():
+            values.setdefault(column, default())
+        names = tuple(sorted(values))
+        rows = await self._write(self._statements.insert(names), values, names)
+        self.record(rows[0]["id"], "created")
+        return self.read(rows[0])
 
-    async def update(self, item_id: int, changes: Mapping[str, Any]) -> ItemRead | None:
-        matching = Item.filter(id=item_id).using_db(self._connection)
-        if changes:
-            try:
-                updated = await matching.update(**changes)
-            except IntegrityError as error:
-                raise _name_taken(changes.get("name")) from error
-            if updated:
-                self._changes.append(Change("items", item_id, "updated"))
-        return await self.get(item_id)
+    async def update(self, key: int, changes: Mapping[str, Any]) -> Read | None:
+        """Apply `changes`; `None` when the row does not exist."""
+        if not changes:
+            return await self.get(key)
+        values = self._columns(changes)
+        for column, default in self._statements.on_update.items():
+            values.setdefault(column, default())
+        names = tuple(sorted(values))
+        rows = await self._write(self._statements.update(names), values, names, key=key)
+        if not rows:
+            return None
+        self.record(key, "updated")
+        return self.read(rows[0])
 
-    async def delete(self, item_id: int) -> bool:
-        deleted = bool(await self._rows(DELETE, item_id))
+    async def delete(self, key: int) -> bool:
+        deleted = bool(await self._write(self._statements.delete, {}, (), key=key))
         if deleted:
-            self._changes.append(Change("items", item_id, "deleted"))
+            self.record(key, "deleted")
         return deleted
 
-    async def mark_processed(self, item_id: int, at: datetime) -> bool:
-        if await self._rows(MARK_PROCESSED, at, item_id):
-            self._changes.append(Change("items", item_id, "processed"))
-            return True
-        # Already processed by an earlier run (jobs are delivered at least once), or deleted.
-        return bool(await self._rows(EXISTS, item_id))
+    def _columns(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        projection = self._statements.db_columns
+        return {projection.get(name, name): value for name, value in values.items()}
 
-    async def pending(self, *, older_than: datetime, limit: int) -> list[int]:
-        return [row["id"] for row in await self._rows(PENDING, older_than, limit)]
+    async def _write(
+        self,
+        statement: Mapping[str, str],
+        values: Mapping[str, Any],
+        names: tuple[str, ...],
+        *,
+        key: int | None = None,
+    ) -> list[Row]:
+        if self._dialect == "sqlite":  # as Tortoise stores them: decimals with their places
+            convert = self._statements.sqlite
+            values = {name: convert[name](value) for name, value in values.items()}
+        ordered = [values[name] for name in names]
+        try:
+            return await self.rows(statement, *ordered, *([] if key is None else [key]))
+        except IntegrityError as error:
+            found = violation(error)
+            if found is None:
+                raise
+            raise refusal(
+                found,
+                singular=self.singular,
+                values=values,
+                key=key,
+                references=_references(self.model),
+                referenced_by=_referenced_by(self.model),
+            ) from error
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
+
+
+def _table(relation: Any) -> str:
+    """The table of a relation's other end (known once Tortoise has started)."""
+    return str(relation.related_model._meta.db_table)
+
+
+def _references(model: type[Model]) -> dict[str, str]:
+    """The model's foreign-key columns and the tables they point to (known once Tortoise has
+    started: relations are resolved then)."""
+    meta = model._meta
+    return {
+        meta.fields_db_projection[f"{name}_id"]: _table(meta.fields_map[name])
+        for name in meta.fk_fields
+    }
+
+
+def _referenced_by(model: type[Model]) -> tuple[str, ...]:
+    meta = model._meta
+    return tuple(sorted(_table(meta.fields_map[name]) for name in meta.backward_fk_fields))

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Depends, Request
 
+from ..data import DatabaseUnavailable
 from ..processing import PROCESS_ITEM, backoff_seconds, process_item
 from ..readiness import ReadinessCheck
-from ..repository import DatabaseUnavailable
 from ..runtime import Runtime
 
 logger = logging.getLogger(__name__)

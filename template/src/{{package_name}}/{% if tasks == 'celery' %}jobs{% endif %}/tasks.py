@@ -6,9 +6,9 @@ import logging
 
 from celery import Task
 
+from ..data import DatabaseUnavailable
 from ..logging_config import request_id
 from ..processing import PROCESS_ITEM, backoff_seconds, process_item
-from ..repository import DatabaseUnavailable
 from .celery_config import RETRY_BACKOFF_CAP_SECONDS, TASK_NAME
 from .worker import celery_app, runtime
 

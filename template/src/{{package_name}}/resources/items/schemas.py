@@ -1,8 +1,6 @@
-"""The API's request and response shapes, shared by every data layer. What the OpenAPI document
-publishes is what the server enforces: a client generated from it gets no surprises."""
+"""The items resource's request and response shapes, the same for every data layer."""
 
 import re
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -17,25 +15,12 @@ from pydantic import (
 )
 from typing_extensions import TypedDict  # pydantic reads typing.TypedDict from 3.12 on only
 
-MAX_ITEM_ID = 2**31 - 1
-"""Ids are 32-bit integers in every supported database; larger values are refused with 422."""
+from ...fields import Schema, Timestamp, storable_text
 
 MAX_PRICE = Decimal("99999999.99")
 PRICE_PATTERN = r"^(-0(\.0{1,2})?|[0-9]{1,8}(\.[0-9]{1,2})?)$"
 """Digits with at most two decimals; `-0` is read as 0."""
 _PRICE_TEXT = re.compile(PRICE_PATTERN)
-
-
-def _storable_text(value: str) -> str:
-    # PostgreSQL cannot store NUL in text, and a lone surrogate is not UTF-8: refuse both here
-    # instead of failing in the driver.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode text (no lone surrogates)") from None
-    return value
 
 
 def _price_input(value: Any) -> Any:
@@ -52,12 +37,13 @@ def _no_negative_zero(value: Decimal) -> Decimal:
     return abs(value) if value.is_zero() else value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_storable_text)]
-Description = Annotated[str, Field(max_length=2000), AfterValidator(_storable_text)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable_text)]
+Description = Annotated[str, Field(max_length=2000), AfterValidator(storable_text)]
 Price = Annotated[
     Decimal,
     BeforeValidator(_price_input),
-    Field(ge=0, le=MAX_PRICE, max_digits=10, decimal_places=2, allow_inf_nan=False),
+    # JSON numbers and strings of digits: `strict=False` lets `Decimal` read both.
+    Field(ge=0, le=MAX_PRICE, max_digits=10, decimal_places=2, allow_inf_nan=False, strict=False),
     AfterValidator(_no_negative_zero),
     PlainSerializer(float, return_type=float, when_used="json"),
     WithJsonSchema(
@@ -74,9 +60,7 @@ Price = Annotated[
 ]
 
 
-class ItemCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class ItemCreate(Schema):
     name: Name
     description: Description | None = None
     price: Price
@@ -86,7 +70,7 @@ class ItemUpdate(TypedDict, total=False):
     """A partial update: only the fields present in the request body change. `name` and `price`
     cannot be null; `description` can, which clears it."""
 
-    __pydantic_config__ = ConfigDict(extra="forbid", str_strip_whitespace=True)  # type: ignore[misc]
+    __pydantic_config__ = Schema.model_config  # type: ignore[misc]
 
     name: Name
     description: Description | None
@@ -104,8 +88,8 @@ class ItemRead(BaseModel):
         AfterValidator(_no_negative_zero),
         PlainSerializer(float, return_type=float, when_used="json"),
     ]
-    created_at: datetime
-    processed_at: datetime | None
+    created_at: Timestamp
+    processed_at: Timestamp | None
 
 
 Processing = Literal["queued", "pending"]

@@ -4,13 +4,16 @@ What the options add (cache invalidation, metrics) follows every committed write
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from ..cache_policy import CachingRoute, cacheable
-from ..errors import error_responses
-from ..jobs import ItemJobsDep
-from ..schemas import (
-    MAX_ITEM_ID,
+from ...api.deps import DatabaseDep
+from ...api.paths import V1
+from ...cache_policy import CachingRoute, cacheable
+from ...errors import error_responses
+from ...fields import MAX_ID, id_path
+from ...jobs import ItemJobsDep
+from .repository import ItemRepository
+from .schemas import (
     ItemCreate,
     ItemCreated,
     ItemPage,
@@ -18,14 +21,12 @@ from ..schemas import (
     ItemUpdate,
     ProcessingStatus,
 )
-from .deps import DatabaseDep
-from .paths import V1
 
 router = APIRouter(prefix=f"{V1}/items", tags=["items"], route_class=CachingRoute)
 MEANING = {404: "No such item", 409: "The name is taken by another item"}
 """What the statuses the item operations share mean for items, in the OpenAPI document."""
 
-ItemId = Annotated[int, Path(ge=1, le=MAX_ITEM_ID, description="The item's id")]
+ItemId = Annotated[int, id_path("item")]
 
 
 def _not_found(item_id: int) -> HTTPException:
@@ -41,8 +42,8 @@ async def create_item(payload: ItemCreate, database: DatabaseDep, jobs: ItemJobs
     """Create an item. It is stored before the answer is sent; its background job then sets
     `processed_at`. `processing` is `queued` when the job was handed over at once, `pending`
     when it could not be (the task broker was down): it is then queued again automatically."""
-    async with database.autocommit() as items:
-        item = await items.add(payload)
+    async with database.autocommit() as unit:
+        item = await ItemRepository(unit).add(payload)
     queued = await jobs.process_later(item.id)
     return ItemCreated.model_construct(**dict(item), processing="queued" if queued else "pending")
 
@@ -57,8 +58,8 @@ async def process_item_again(
 ) -> ProcessingStatus:
     """Queue the item's job again, an operator's tool: items whose job did not run are found
     and queued again by the service itself. The job is idempotent."""
-    async with database.reader() as items:
-        item = await items.get(item_id)
+    async with database.reader() as unit:
+        item = await ItemRepository(unit).get(item_id)
     if item is None:
         raise _not_found(item_id)
     if not await jobs.process_later(item_id):
@@ -74,11 +75,11 @@ async def process_item_again(
 async def list_items(
     database: DatabaseDep,
     limit: Annotated[int, Query(ge=1, le=100, description="Items per page")] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_ITEM_ID, description="Items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip")] = 0,
 ) -> ItemPage:
     """One page of items in id order, with the total number of items."""
-    async with database.reader() as items:
-        page, total = await items.page(limit=limit, offset=offset)
+    async with database.reader() as unit:
+        page, total = await ItemRepository(unit).page(limit=limit, offset=offset)
     return ItemPage.model_construct(items=page, total=total, limit=limit, offset=offset)
 
 
@@ -86,8 +87,8 @@ async def list_items(
 @cacheable("items:{item_id}")
 async def get_item(item_id: ItemId, database: DatabaseDep) -> ItemRead:
     """One item. With a cache configured, answered from it when possible (`X-Cache: hit`)."""
-    async with database.reader() as items:
-        item = await items.get(item_id)
+    async with database.reader() as unit:
+        item = await ItemRepository(unit).get(item_id)
     if item is None:
         raise _not_found(item_id)
     return item
@@ -99,8 +100,8 @@ async def get_item(item_id: ItemId, database: DatabaseDep) -> ItemRead:
 async def update_item(item_id: ItemId, payload: ItemUpdate, database: DatabaseDep) -> ItemRead:
     """Change the fields present in the body; the others keep their values. `name` and `price`
     cannot be null; a null `description` clears it."""
-    async with database.transaction() as items:
-        item = await items.update(item_id, payload)
+    async with database.transaction() as unit:
+        item = await ItemRepository(unit).update(item_id, payload)
     if item is None:
         raise _not_found(item_id)
     return item
@@ -109,12 +110,14 @@ async def update_item(item_id: ItemId, payload: ItemUpdate, database: DatabaseDe
 @router.delete(
     "/{item_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 422, 503, meaning=MEANING),
+    responses=error_responses(
+        404, 409, 422, 503, meaning={**MEANING, 409: "Other rows still refer to the item"}
+    ),
 )
 async def delete_item(item_id: ItemId, database: DatabaseDep) -> Response:
-    """Delete an item."""
-    async with database.autocommit() as items:
-        deleted = await items.delete(item_id)
+    """Delete an item; refused with 409 while other rows refer to it."""
+    async with database.autocommit() as unit:
+        deleted = await ItemRepository(unit).delete(item_id)
     if not deleted:
         raise _not_found(item_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

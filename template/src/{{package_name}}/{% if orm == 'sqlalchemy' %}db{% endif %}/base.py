@@ -1,23 +1,16 @@
-"""Tables. The schema is created by the Alembic migrations in `migrations/`, never `create_all`."""
+"""What every resource's models share: the declarative base, with constraint names that
+migrations can refer to, and UTC timestamps. The schema is created by the Alembic migrations in
+`migrations/`, never `create_all`."""
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from sqlalchemy import (
     DateTime,
     Dialect,
-    Index,
-    Integer,
     MetaData,
-    Numeric,
-    String,
-    Text,
     TypeDecorator,
-    text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from ..clock import utcnow
+from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -26,7 +19,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-PENDING = text("processed_at IS NULL")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -50,20 +42,3 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class Item(Base):
-    __tablename__ = "items"
-    __table_args__ = (
-        # Finds the items whose job has not run yet, however large the table grows.
-        Index("ix_items_pending", "created_at", postgresql_where=PENDING, sqlite_where=PENDING),
-        # SQLite would otherwise give a deleted item's id to the next new one.
-        {"sqlite_autoincrement": True},
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    description: Mapped[str | None] = mapped_column(Text)
-    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

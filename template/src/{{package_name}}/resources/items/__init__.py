@@ -1,0 +1,1 @@
+"""Items: the template's example resource, with a background job on every new item."""

@@ -1,0 +1,95 @@
+"""Two ways to run a Core statement, chosen by `Database` for the unit of work:
+
+- `AsyncpgStatements` on PostgreSQL: each statement is compiled once for asyncpg and sent to the
+  driver connection itself, skipping SQLAlchemy's async execution (its greenlet and execution
+  context), which cost several times the statement's own CPU time (see bench/README.md).
+- `SqlAlchemyStatements` elsewhere (the embedded SQLite): SQLAlchemy's own async execution.
+
+Both raise `Refused` for a write the database refused, with the constraint it named.
+"""
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import asyncpg
+from sqlalchemy import Dialect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ClauseElement
+
+from ..integrity import Violation, violation
+
+Row = Mapping[Any, Any]
+
+
+class Refused(Exception):
+    """The database refused a write; `violation` says which constraint."""
+
+    def __init__(self, found: Violation) -> None:
+        super().__init__(found.kind)
+        self.violation = found
+
+
+class Statements(Protocol):
+    """Runs a Core statement with named parameters."""
+
+    async def row(self, statement: Any, **params: Any) -> Row | None: ...
+
+    async def rows(self, statement: Any, **params: Any) -> list[Row]: ...
+
+
+def _refused(error: Exception) -> Exception:
+    found = violation(error)
+    return error if found is None else Refused(found)
+
+
+class SqlAlchemyStatements:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        """The unit of work's connection, for what Core statements of a repository do not do."""
+
+    async def row(self, statement: Any, **params: Any) -> Row | None:
+        try:
+            result = await self.connection.execute(statement, params)
+        except IntegrityError as error:
+            raise _refused(error) from error
+        return result.mappings().first() if result.returns_rows else None
+
+    async def rows(self, statement: Any, **params: Any) -> list[Row]:
+        return list((await self.connection.execute(statement, params)).mappings())
+
+
+class Compiled:
+    """Each statement's SQL for asyncpg (`$1`, `$2`) and the names of its parameters in order,
+    compiled on first use. Statements are built once per repository class: kept by identity."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        self._sql: dict[int, tuple[str, tuple[str, ...]]] = {}
+
+    def __call__(self, statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
+        found = self._sql.get(id(statement))
+        if found is None:
+            compiled = statement.compile(dialect=self._dialect)
+            found = (compiled.string, tuple(getattr(compiled, "positiontup", None) or ()))
+            self._sql[id(statement)] = found
+        return found
+
+
+class AsyncpgStatements:
+    def __init__(self, connection: asyncpg.Connection, compiled: Compiled) -> None:
+        self.connection = connection
+        self._compiled = compiled
+
+    async def row(self, statement: Any, **params: Any) -> Row | None:
+        sql, names = self._compiled(statement)
+        try:
+            row: Row | None = await self.connection.fetchrow(sql, *(params[name] for name in names))
+        except asyncpg.IntegrityConstraintViolationError as error:
+            raise _refused(error) from error
+        return row
+
+    async def rows(self, statement: Any, **params: Any) -> list[Row]:
+        sql, names = self._compiled(statement)
+        rows: list[Row] = await self.connection.fetch(sql, *(params[name] for name in names))
+        return rows
