@@ -56,19 +56,35 @@ def asyncforge(
     )
 
 
+PING = (
+    '"""Our own endpoint."""\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n'
+    '@router.get("/ping")\nasync def ping() -> dict[str, str]:\n    return {"ping": "pong"}\n'
+)
+
+
 def add_a_router_and_change_a_setting(package: Path) -> None:
     """A team's first edits to a service's package: its own endpoint, registered where the
-    README says, and a changed setting default."""
-    (package / "api" / "ping.py").write_text(
-        '"""Our own endpoint."""\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n'
-        '@router.get("/ping")\nasync def ping() -> dict[str, str]:\n    return {"ping": "pong"}\n'
-    )
-    routes = package / "api" / "__init__.py"
-    routes.write_text(
-        routes.read_text()
-        .replace("from . import health, items", "from . import health, items, ping")
-        .replace("[health.router, items.router]", "[health.router, items.router, ping.router]")
-    )
+    README of the project's release says (`resources/routers.py`, `api/__init__.py` before
+    0.4.0), and a changed setting default."""
+    registry = package / "resources" / "routers.py"
+    if registry.is_file():
+        (package / "resources" / "ping.py").write_text(PING)
+        registry.write_text(
+            registry.read_text()
+            .replace(
+                "from .items import router as items\n",
+                "from . import ping\nfrom .items import router as items\n",
+            )
+            .replace("    items.router,\n", "    items.router,\n    ping.router,\n")
+        )
+    else:
+        (package / "api" / "ping.py").write_text(PING)
+        routes = package / "api" / "__init__.py"
+        routes.write_text(
+            routes.read_text()
+            .replace("from . import health, items", "from . import health, items, ping")
+            .replace("[health.router, items.router]", "[health.router, items.router, ping.router]")
+        )
     settings = package / "settings.py"
     settings.write_text(
         settings.read_text().replace('log_level: str = "INFO"', 'log_level: str = "WARNING"')

@@ -81,8 +81,8 @@ def test_update_keeps_the_users_edits_and_brings_the_templates_changes(
 
     assert result.returncode == 0, result.stderr
     package = service / "src" / "my_service"
-    assert (package / "api" / "ping.py").is_file()
-    assert "ping.router]" in (package / "api" / "__init__.py").read_text()
+    assert (package / "resources" / "ping.py").is_file()
+    assert "    ping.router,\n" in (package / "resources" / "routers.py").read_text()
     assert 'log_level: str = "WARNING"' in (package / "settings.py").read_text()
     readme = (service / "README.md").read_text()
     assert "## Run it (see our wiki too)" in readme

@@ -96,20 +96,18 @@ def refusal(
     values: Mapping[str, Any],
     key: object = None,
     references: Mapping[str, str] | None = None,
-    referenced_by: tuple[str, ...] = (),
 ) -> Exception:
     """The API's error for a refused write of one row of a resource.
 
     `values`: what was written; `key`: the row's id for an update or a delete; `references`:
-    the resource's foreign-key columns and the tables they point to; `referenced_by`: the
-    tables whose rows may point to this one (used when the driver does not say which)."""
+    the resource's foreign-key columns and the tables they point to (SQLite names neither)."""
     references = references or {}
     match found.kind:
         case "unique":
             shown = ", ".join(f"{column} {values.get(column)!r}" for column in found.columns)
             return ConflictError(f"another {singular} has the same {shown or 'unique values'}")
         case "foreign_key" if found.still_referenced or (key is not None and not values):
-            by = found.other_table or " or ".join(referenced_by) or "other rows"
+            by = found.other_table or "other rows"  # SQLite does not say which
             return ConflictError(f"{singular} {key} is still referenced by {by}")
         case "foreign_key":
             blamed = [c for c in found.columns or tuple(references) if c in values]

@@ -172,15 +172,4 @@ class Repository(Generic[Read]):
                 values=values,
                 key=key,
                 references={fk.parent.name: fk.column.table.name for fk in table.foreign_keys},
-                referenced_by=_referencing(table),
             ) from refused
-
-
-def _referencing(table: Table) -> tuple[str, ...]:
-    return tuple(
-        sorted(
-            other.name
-            for other in Base.metadata.tables.values()
-            if any(fk.column.table is table for fk in other.foreign_keys)
-        )
-    )

@@ -141,19 +141,28 @@ class Repository(Generic[Read]):
     """What a row reads as: the schema's fields are the columns selected."""
     singular: ClassVar[str] = ""
     """How an error names one row (`item`); the table's name without its final `s` otherwise."""
-    _statements: ClassVar[_Statements]
+    _built: ClassVar[_Statements | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        projection = cls.model._meta.fields_db_projection
-        names = tuple(name for name in cls.schema.model_fields if name in projection)
-        cls._statements = _Statements(cls.model, names)
-        cls.singular = cls.singular or cls._statements.table.removesuffix("s")
+        cls._built = None
+        cls.singular = cls.singular or cls.model._meta.db_table.removesuffix("s")
 
     def __init__(self, unit: Unit) -> None:
         self.connection = unit.connection
         self._changes = unit.changes
         self._dialect: str = unit.connection.capabilities.dialect
+
+    @property
+    def _statements(self) -> _Statements:
+        """Built on first use: Tortoise adds the columns of relations (`item_id`) when it
+        starts, after the models are imported."""
+        cls = type(self)
+        if cls._built is None:
+            projection = cls.model._meta.fields_db_projection
+            names = tuple(name for name in cls.schema.model_fields if name in projection)
+            cls._built = _Statements(cls.model, names)
+        return cls._built
 
     @property
     def resource(self) -> str:
@@ -243,7 +252,6 @@ class Repository(Generic[Read]):
                 values=values,
                 key=key,
                 references=_references(self.model),
-                referenced_by=_referenced_by(self.model),
             ) from error
 
 
@@ -264,8 +272,3 @@ def _references(model: type[Model]) -> dict[str, str]:
         meta.fields_db_projection[f"{name}_id"]: _table(meta.fields_map[name])
         for name in meta.fk_fields
     }
-
-
-def _referenced_by(model: type[Model]) -> tuple[str, ...]:
-    meta = model._meta
-    return tuple(sorted(_table(meta.fields_map[name]) for name in meta.backward_fk_fields))
