@@ -2,18 +2,19 @@
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from asyncforge import __version__ as VERSION
 from asyncforge.matrix import checks
+from asyncforge.project import read_answers
 
 from .helpers import BIN, asyncforge, commit_all, committed_template, git
 
 
-def answers_of(project: Path) -> dict[str, object]:
-    loaded: dict[str, object] = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    return loaded
+def answers_of(project: Path) -> dict[str, Any]:
+    return read_answers(project)
 
 
 def test_new_without_a_terminal_uses_flags_and_defaults(committed: Path, tmp_path: Path) -> None:

@@ -48,11 +48,11 @@ def settings_of(project: Path) -> set[str]:
 
 def routes_of(project: Path) -> set[str]:
     """`METHOD /path` of every route: each router's prefix (with `paths.V1` put in), its routes,
-    and the metrics route."""
-    api = project / "src" / "my_service" / "api"
-    v1 = re.search(r'V1 = "([^"]+)"', (api / "paths.py").read_text())
+    and the metrics route; the platform's routers in `api/`, the resources' in `resources/`."""
+    package = project / "src" / "my_service"
+    v1 = re.search(r'V1 = "([^"]+)"', (package / "api" / "paths.py").read_text())
     found = set()
-    for module in api.glob("*.py"):
+    for module in [*package.glob("api/*.py"), *package.glob("resources/*/router.py")]:
         text = module.read_text()
         prefix = re.search(r'router = APIRouter\(prefix=f?"([^"]+)"', text)
         if prefix is None:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from asyncforge.matrix import all_combinations
+from asyncforge.project import read_answers
 
 # Jinja's delimiters as a template writes them; a Python dict such as {1: {"a": 2}} does not match.
 JINJA_SYNTAX = re.compile(r"\{\{-?\s|\s-?\}\}|\{%|%\}|\{#|#\}")
@@ -59,8 +60,7 @@ def test_no_empty_files(project: Path) -> None:
 
 
 def answers_of(project: Path) -> dict[str, Any]:
-    answers: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    return answers
+    return read_answers(project)
 
 
 def dependency_names(project: Path) -> set[str]:

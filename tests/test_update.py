@@ -8,13 +8,21 @@ import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
 
 from asyncforge.matrix import checks
+from asyncforge.project import CONFLICT_MARKER, read_answers
 
-from .helpers import BIN, add_a_router_and_change_a_setting, commit_all, committed_template, git
+from .helpers import (
+    BIN,
+    ROOT,
+    add_a_router_and_change_a_setting,
+    commit_all,
+    committed_template,
+    git,
+)
 from .helpers import asyncforge as run_asyncforge
 
 
@@ -64,9 +72,8 @@ def make_user_edits(service: Path) -> None:
     commit_all(service, "Our changes")
 
 
-def answers(service: Path) -> dict[str, object]:
-    loaded: dict[str, object] = yaml.safe_load((service / ".copier-answers.yml").read_text())
-    return loaded
+def answers(service: Path) -> dict[str, Any]:
+    return read_answers(service)
 
 
 @pytest.mark.slow
@@ -359,3 +366,12 @@ def test_the_update_script_says_when_the_project_is_up_to_date(
     assert result.returncode == 0, result.stderr
     assert summary.read_text() == "Up to date with template release v1."
     assert git(service, "branch", "--show-current").strip() == "main"
+
+
+def test_the_generator_the_update_script_and_the_hook_find_the_same_conflicts() -> None:
+    """One pattern for a conflict marker, written where each must stand alone."""
+    script = (ROOT / "template" / "scripts" / "update_from_template.py").read_text()
+    hook = (ROOT / "template" / ".pre-commit-config.yaml").read_text()
+
+    assert f'CONFLICT = re.compile(r"{CONFLICT_MARKER.pattern}", re.MULTILINE)' in script
+    assert f'entry: "{CONFLICT_MARKER.pattern}|' in hook

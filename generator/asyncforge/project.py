@@ -260,7 +260,8 @@ def _lock(project: Path, *, quiet: bool) -> None:
         _warn("could not run `uv lock`; run it in the project and commit uv.lock")
 
 
-CONFLICT_MARKER = re.compile(r"^(<{7}|>{7}) ", re.MULTILINE)
+CONFLICT_MARKER = re.compile(r"^(<{7}|>{7})( |$)", re.MULTILINE)
+"""The same pattern as the rendered `scripts/update_from_template.py` (a test keeps them equal)."""
 LOCKED_OPTIONS = {
     "orm": "would replace the project's whole data layer (models, repository, migrations) and "
     "drop your changes to it; render a new project with --orm and move your code over instead"

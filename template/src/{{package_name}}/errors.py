@@ -42,23 +42,30 @@ class ValidationErrorBody(BaseModel):
 
 _DESCRIPTIONS = {
     400: "The request body could not be read",
+    401: "Credentials are missing or not valid",
+    403: "The credentials do not allow this operation",
     413: "The request body is larger than MAX_REQUEST_BODY_BYTES",
     422: "The request is malformed: `detail` says which part and why",
+    429: "Too many requests; try again after `Retry-After`",
     503: "A dependency is down or did not answer in time; try again after `Retry-After`",
 }
 
 
 def error_responses(
-    *codes: int, meaning: Mapping[int, str] | None = None
+    *codes: int, resource: str | None = None, meaning: Mapping[int, str] | None = None
 ) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the errors an operation can answer with. Any status may be named;
-    `meaning` says what a status means for this resource (`{404: "No such order"}`); the
-    statuses every operation shares have their own wording, the rest HTTP's."""
-    meaning = meaning or {}
+    """OpenAPI entries for the errors an operation can answer with. Any status may be named.
+    `resource` words them for one row of it (`"order"`: "No such order"); `meaning` says what a
+    status means for this operation; the rest have the service's wording, else HTTP's."""
+    worded = dict(_DESCRIPTIONS)
+    if resource is not None:
+        worded[404] = f"No such {resource}"
+        worded[409] = f"The {resource} conflicts with another, or other rows still refer to it"
+    worded.update(meaning or {})
     return {
         code: {
             "model": ValidationErrorBody if code == 422 else ErrorBody,
-            "description": meaning.get(code) or _DESCRIPTIONS.get(code) or HTTPStatus(code).phrase,
+            "description": worded.get(code) or HTTPStatus(code).phrase,
         }
         for code in codes
     }

@@ -13,10 +13,7 @@ from .repository import OrderRepository
 from .schemas import OrderCreate, OrderPage, OrderRead, OrderUpdate
 
 router = APIRouter(prefix=f"{V1}/orders", tags=["orders"], route_class=CachingRoute)
-MEANING = {
-    404: "No such order",
-    422: "The request is malformed, or names an item that does not exist",
-}
+NO_ITEM = {422: "The request is malformed, or names an item that does not exist"}
 
 OrderId = Annotated[int, id_path("order")]
 
@@ -28,7 +25,7 @@ def _not_found(order_id: int) -> HTTPException:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(400, 413, 422, 503, meaning=MEANING),
+    responses=error_responses(400, 413, 422, 503, meaning=NO_ITEM),
 )
 async def create_order(payload: OrderCreate, database: DatabaseDep) -> OrderRead:
     """Order an item."""
@@ -48,7 +45,7 @@ async def list_orders(
     return OrderPage.model_construct(orders=page, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{order_id}", responses=error_responses(404, 422, 503, meaning=MEANING))
+@router.get("/{order_id}", responses=error_responses(404, 422, 503, resource="order"))
 @cacheable("orders:{order_id}")
 async def get_order(order_id: OrderId, database: DatabaseDep) -> OrderRead:
     """One order."""
@@ -59,7 +56,7 @@ async def get_order(order_id: OrderId, database: DatabaseDep) -> OrderRead:
     return order
 
 
-@router.patch("/{order_id}", responses=error_responses(400, 404, 413, 422, 503, meaning=MEANING))
+@router.patch("/{order_id}", responses=error_responses(400, 404, 413, 422, 503, resource="order"))
 async def update_order(order_id: OrderId, payload: OrderUpdate, database: DatabaseDep) -> OrderRead:
     """Change the fields present in the body; the others keep their values."""
     async with database.transaction() as unit:
@@ -72,7 +69,7 @@ async def update_order(order_id: OrderId, payload: OrderUpdate, database: Databa
 @router.delete(
     "/{order_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(404, 422, 503, meaning=MEANING),
+    responses=error_responses(404, 422, 503, resource="order"),
 )
 async def delete_order(order_id: OrderId, database: DatabaseDep) -> Response:
     """Delete an order."""

@@ -23,8 +23,7 @@ from .schemas import (
 )
 
 router = APIRouter(prefix=f"{V1}/items", tags=["items"], route_class=CachingRoute)
-MEANING = {404: "No such item", 409: "The name is taken by another item"}
-"""What the statuses the item operations share mean for items, in the OpenAPI document."""
+NAME_TAKEN = {409: "The name is taken by another item"}
 
 ItemId = Annotated[int, id_path("item")]
 
@@ -36,7 +35,7 @@ def _not_found(item_id: int) -> HTTPException:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(400, 409, 413, 422, 503, meaning=MEANING),
+    responses=error_responses(400, 409, 413, 422, 503, meaning=NAME_TAKEN),
 )
 async def create_item(payload: ItemCreate, database: DatabaseDep, jobs: ItemJobsDep) -> ItemCreated:
     """Create an item. It is stored before the answer is sent; its background job then sets
@@ -51,7 +50,7 @@ async def create_item(payload: ItemCreate, database: DatabaseDep, jobs: ItemJobs
 @router.post(
     "/{item_id}/process",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=error_responses(404, 422, 503, meaning=MEANING),
+    responses=error_responses(404, 422, 503, resource="item"),
 )
 async def process_item_again(
     item_id: ItemId, database: DatabaseDep, jobs: ItemJobsDep
@@ -83,7 +82,7 @@ async def list_items(
     return ItemPage.model_construct(items=page, total=total, limit=limit, offset=offset)
 
 
-@router.get("/{item_id}", responses=error_responses(404, 422, 503, meaning=MEANING))
+@router.get("/{item_id}", responses=error_responses(404, 422, 503, resource="item"))
 @cacheable("items:{item_id}")
 async def get_item(item_id: ItemId, database: DatabaseDep) -> ItemRead:
     """One item. With a cache configured, answered from it when possible (`X-Cache: hit`)."""
@@ -95,7 +94,8 @@ async def get_item(item_id: ItemId, database: DatabaseDep) -> ItemRead:
 
 
 @router.patch(
-    "/{item_id}", responses=error_responses(400, 404, 409, 413, 422, 503, meaning=MEANING)
+    "/{item_id}",
+    responses=error_responses(400, 404, 409, 413, 422, 503, resource="item", meaning=NAME_TAKEN),
 )
 async def update_item(item_id: ItemId, payload: ItemUpdate, database: DatabaseDep) -> ItemRead:
     """Change the fields present in the body; the others keep their values. `name` and `price`
@@ -111,7 +111,7 @@ async def update_item(item_id: ItemId, payload: ItemUpdate, database: DatabaseDe
     "/{item_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(
-        404, 409, 422, 503, meaning={**MEANING, 409: "Other rows still refer to the item"}
+        404, 409, 422, 503, resource="item", meaning={409: "Other rows still refer to the item"}
     ),
 )
 async def delete_item(item_id: ItemId, database: DatabaseDep) -> Response:
