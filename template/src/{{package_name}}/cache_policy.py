@@ -42,6 +42,9 @@ class ResponseStore(Protocol):
 
     def record_lookup(self, result: str) -> None: ...
 
+    def on_lookup(self, observer: Callable[[str], None]) -> None:
+        """Call `observer` with `hit` or `miss` at each lookup."""
+
 
 def cacheable(key: str) -> Callable[[Endpoint], Endpoint]:
     def declare(endpoint: Endpoint) -> Endpoint:
