@@ -1,7 +1,6 @@
 """Hostile and malformed input: every one is a 4xx with a short JSON body, never a 500, and
 nothing of it is stored."""
 
-import json
 from typing import Any
 
 import pytest
@@ -9,6 +8,7 @@ from httpx import AsyncClient
 
 from .conftest import ServeApp
 from .items_api import API, create, unique_name
+from .resource_kit import short_json_error
 
 HOSTILE_BODIES = {
     "nan-literal": b'{"name": "x", "price": NaN}',
@@ -29,22 +29,13 @@ HOSTILE_BODIES = {
 }
 
 
-def assert_short_json_error(response: Any, *, limit: int = 2000) -> dict[str, Any]:
-    assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
-    assert response.headers["content-type"].startswith("application/json")
-    assert len(response.content) < limit
-    body: dict[str, Any] = json.loads(response.content)  # strict JSON: no NaN, valid UTF-8
-    assert "detail" in body
-    return body
-
-
 @pytest.mark.parametrize("body", list(HOSTILE_BODIES.values()), ids=list(HOSTILE_BODIES))
 async def test_a_hostile_create_is_refused_with_json(client: AsyncClient, body: bytes) -> None:
     before = (await client.get(API, params={"limit": 1})).json()["total"]
 
     response = await client.post(API, content=body, headers={"content-type": "application/json"})
 
-    assert_short_json_error(response)
+    short_json_error(response)
     assert (await client.get(API, params={"limit": 1})).json()["total"] == before
 
 
@@ -56,7 +47,7 @@ async def test_a_hostile_update_is_refused_with_json(client: AsyncClient, body: 
         f"{API}/{item['id']}", content=body, headers={"content-type": "application/json"}
     )
 
-    assert_short_json_error(response)
+    short_json_error(response)
     after = (await client.get(f"{API}/{item['id']}")).json()
     assert [after[field] for field in ("name", "description", "price")] == [
         item[field] for field in ("name", "description", "price")
@@ -66,7 +57,7 @@ async def test_a_hostile_update_is_refused_with_json(client: AsyncClient, body: 
 async def test_a_422_shows_an_excerpt_of_the_input_not_all_of_it(client: AsyncClient) -> None:
     response = await client.post(API, json={"name": "x" * 100_000, "price": 1})
 
-    body = assert_short_json_error(response, limit=1000)
+    body = short_json_error(response, limit=1000)
     assert response.status_code == 422
     [issue] = body["detail"]
     assert issue["loc"] == ["body", "name"]
@@ -77,7 +68,7 @@ async def test_a_422_shows_an_excerpt_of_the_input_not_all_of_it(client: AsyncCl
 async def test_a_missing_field_does_not_echo_the_whole_body(client: AsyncClient) -> None:
     response = await client.post(API, json={"price": 1, "description": "y" * 50_000})
 
-    body = assert_short_json_error(response, limit=1000)
+    body = short_json_error(response, limit=1000)
     assert {"type": "missing", "loc": ["body", "name"]}.items() <= body["detail"][0].items()
     assert "input" not in body["detail"][0]
 
@@ -131,6 +122,6 @@ async def test_text_that_is_not_valid_unicode_is_refused(client: AsyncClient) ->
 
     response = await client.post(API, content=body, headers={"content-type": "application/json"})
 
-    issue = assert_short_json_error(response)["detail"][0]
+    issue = short_json_error(response)["detail"][0]
     assert issue["loc"] == ["body", "description"]
     assert "unicode" in issue["msg"].lower()
