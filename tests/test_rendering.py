@@ -93,10 +93,9 @@ def test_the_platform_and_each_resource_have_their_own_folders(project: Path) ->
 def test_the_platform_never_imports_a_resource(project: Path) -> None:
     """Below `resources/` (the data layer, the API's own routes, the options' modules), no
     module names a resource: a team's resources come and go without touching the platform.
-    The app factory and the migrations read the registries; the items' background job and its
-    sweep are the leftovers of items being the only resource with a job."""
+    The entry points read the registries: the app factory, the migrations, the Celery tasks."""
     package = project / "src" / "my_service"
-    allowed = {"main.py", "env.py", "processing.py", "pending.py"}
+    allowed = {"main.py", "env.py", "tasks.py"}
     offenders = [
         str(path.relative_to(package))
         for path in package.rglob("*.py")

@@ -1,36 +1,34 @@
-"""The job every new item gets, whichever runner schedules it (in the API process or in a
-worker), and what the runners share: idempotence, retries, and their outcomes.
+"""What a resource's background job is, and what the runners (in the API process or in Celery
+workers) do for every job alike: retries with backoff, and their outcomes.
 
-Jobs are delivered at least once: a retry, the pending sweep or an operator may run one again.
-`mark_processed` keeps the first time, so running a job twice changes nothing.
+Jobs run at least once: a retry, the pending sweep or an operator may run one again, so `run`
+must be idempotent. No job is lost: the record that a job is due is the resource's own row,
+written by the same statement as the change (e.g. `processed_at IS NULL`), and `pending` finds
+the rows whose job has not run, after a crash, a SIGKILL or a broker outage.
 """
 
-import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
-from .clock import utcnow
 from .db import Database
-from .resources.items.repository import ItemRepository
-
-logger = logging.getLogger(__name__)
-
-PROCESS_ITEM = "process_item"
 
 Outcome = Literal["succeeded", "retried", "failed"]
 OutcomeObserver = Callable[[str, Outcome], None]
 
 
-async def process_item(store: Database, item_id: int) -> bool:
-    """Mark the item processed; `False` when it was deleted before the job ran."""
-    async with store.autocommit() as unit:
-        processed = await ItemRepository(unit).mark_processed(item_id, utcnow())
-    if processed:
-        logger.info("processed item %s", item_id)
-    else:
-        logger.info("item %s was deleted before it could be processed", item_id)
-    return processed
+@dataclass(slots=True)
+class Job:
+    """A job a resource declares for its rows, listed in `resources/jobs.py`."""
+
+    name: str
+    """Its name in logs and metrics, and its Celery task's (`<package>.<name>`)."""
+    run: Callable[[Database, int], Awaitable[bool]]
+    """Run it for one row; `False` when the row is gone. Idempotent."""
+    pending: Callable[[Database, datetime, int], Awaitable[list[int]]]
+    """Keys of at most `limit` rows written before `older_than` whose job has not run."""
 
 
 def backoff_seconds(attempt: int, *, base: float = 0.5, cap: float = 60.0) -> float:

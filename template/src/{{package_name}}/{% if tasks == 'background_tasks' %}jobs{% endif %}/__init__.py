@@ -1,5 +1,5 @@
 """Background work in the API process: FastAPI runs each job after its response is sent."""
 
-from .scheduler import ItemJobs, ItemJobsDep, JobRunner
+from .scheduler import JobRunner, Jobs, JobsDep
 
-__all__ = ["ItemJobs", "ItemJobsDep", "JobRunner"]
+__all__ = ["JobRunner", "Jobs", "JobsDep"]

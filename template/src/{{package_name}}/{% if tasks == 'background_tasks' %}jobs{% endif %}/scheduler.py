@@ -1,4 +1,4 @@
-"""Item jobs on FastAPI's `BackgroundTasks`: the first attempt runs right after the response is
+"""Jobs on FastAPI's `BackgroundTasks`: the first attempt runs right after the response is
 sent; when the database is unavailable, further attempts are retried with backoff outside the
 request (so a keep-alive connection is not held), and a job whose attempts all fail is left to
 the pending sweep."""
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import BackgroundTasks, Depends, Request
 
 from ..data import DatabaseUnavailable
-from ..processing import PROCESS_ITEM, backoff_seconds, process_item
+from ..processing import Job, backoff_seconds
 from ..readiness import ReadinessCheck
 from ..runtime import Runtime
 
@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 
 class JobRunner:
-    """Runs item jobs in this process; created once in the lifespan, drained on shutdown."""
+    """Runs jobs in this process; created once in the lifespan, drained on shutdown."""
 
     readiness_checks: tuple[ReadinessCheck, ...] = ()
     """Nothing to ask: the jobs run here."""
@@ -30,30 +30,30 @@ class JobRunner:
         self._attempts = runtime.settings.job_attempts
         self._running: set[asyncio.Task[None]] = set()
 
-    async def run(self, item_id: int, attempt: int = 1) -> None:
+    async def run(self, job: Job, key: int, attempt: int = 1) -> None:
         """One attempt; a database that is unavailable gets another, later, in its own task."""
         try:
-            await process_item(self._database, item_id)
+            await job.run(self._database, key)
         except DatabaseUnavailable as error:
             if attempt >= self._attempts:
                 logger.warning(
-                    "item %s: job failed %d times (%s); the pending sweep will run it again",
-                    item_id, attempt, error,
+                    "%s %s: job failed %d times (%s); the pending sweep will run it again",
+                    job.name, key, attempt, error,
                 )  # fmt: skip
-                self._outcomes.record(PROCESS_ITEM, "failed")
+                self._outcomes.record(job.name, "failed")
                 return
-            self._outcomes.record(PROCESS_ITEM, "retried")
-            self._spawn(self._retry(item_id, attempt + 1))
+            self._outcomes.record(job.name, "retried")
+            self._spawn(self._retry(job, key, attempt + 1))
         except Exception:
             # The client already has its response: a failure here is only visible in the logs.
-            logger.exception("processing item %s failed", item_id)
-            self._outcomes.record(PROCESS_ITEM, "failed")
+            logger.exception("%s %s failed", job.name, key)
+            self._outcomes.record(job.name, "failed")
         else:
-            self._outcomes.record(PROCESS_ITEM, "succeeded")
+            self._outcomes.record(job.name, "succeeded")
 
-    async def schedule(self, item_id: int) -> bool:
+    async def schedule(self, job: Job, key: int) -> bool:
         """Run the job in its own task (the pending sweep's way in); always accepted."""
-        self._spawn(self.run(item_id))
+        self._spawn(self.run(job, key))
         return True
 
     async def close(self, seconds: float = 10.0) -> None:
@@ -61,9 +61,9 @@ class JobRunner:
         if self._running:
             await asyncio.wait(self._running, timeout=seconds)
 
-    async def _retry(self, item_id: int, attempt: int) -> None:
+    async def _retry(self, job: Job, key: int, attempt: int) -> None:
         await asyncio.sleep(backoff_seconds(attempt - 1))
-        await self.run(item_id, attempt)
+        await self.run(job, key, attempt)
 
     def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(job)
@@ -71,20 +71,22 @@ class JobRunner:
         task.add_done_callback(self._running.discard)
 
 
-class ItemJobs:
+class Jobs:
+    """What a request hands its jobs to."""
+
     def __init__(self, background_tasks: BackgroundTasks, runner: JobRunner) -> None:
         self._background_tasks = background_tasks
         self._runner = runner
 
-    async def process_later(self, item_id: int) -> bool:
+    async def later(self, job: Job, key: int) -> bool:
         """Always queued: the job runs in this process once the response is sent."""
-        self._background_tasks.add_task(self._runner.run, item_id)
+        self._background_tasks.add_task(self._runner.run, job, key)
         return True
 
 
-async def get_item_jobs(background_tasks: BackgroundTasks, request: Request) -> ItemJobs:
+async def get_jobs(background_tasks: BackgroundTasks, request: Request) -> Jobs:
     runner: JobRunner = request.app.state.jobs
-    return ItemJobs(background_tasks, runner)
+    return Jobs(background_tasks, runner)
 
 
-ItemJobsDep = Annotated[ItemJobs, Depends(get_item_jobs)]
+JobsDep = Annotated[Jobs, Depends(get_jobs)]

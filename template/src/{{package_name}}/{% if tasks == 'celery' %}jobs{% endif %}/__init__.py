@@ -1,5 +1,5 @@
 """Background work on Celery: the API queues a task per job, a separate worker runs it."""
 
-from .scheduler import ItemJobs, ItemJobsDep, JobRunner
+from .scheduler import JobRunner, Jobs, JobsDep
 
-__all__ = ["ItemJobs", "ItemJobsDep", "JobRunner"]
+__all__ = ["JobRunner", "Jobs", "JobsDep"]

@@ -4,12 +4,16 @@ from typing import Any
 
 from celery import Celery
 
-from ..processing import PROCESS_ITEM
+from ..processing import Job
 from ..settings import Settings
 
 PACKAGE = __name__.split(".")[0]
-TASK_NAME = f"{PACKAGE}.{PROCESS_ITEM}"
 RETRY_BACKOFF_CAP_SECONDS = 60
+
+
+def task_name(job: Job) -> str:
+    """The Celery task that runs `job`, the same in the API and the worker."""
+    return f"{PACKAGE}.{job.name}"
 
 
 def create_celery(settings: Settings, **options: Any) -> Celery:

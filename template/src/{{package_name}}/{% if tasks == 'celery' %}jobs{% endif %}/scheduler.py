@@ -1,6 +1,6 @@
 """The API's side of Celery: jobs are published by task name, and publishing never waits on a
-broker for longer than `CELERY_PUBLISH_TIMEOUT_SECONDS`. An item whose job could not be
-published stays pending; the pending sweep publishes it again once the broker is back."""
+broker for longer than `CELERY_PUBLISH_TIMEOUT_SECONDS`. A row whose job could not be published
+stays pending; the pending sweep publishes it again once the broker is back."""
 
 import logging
 from functools import partial
@@ -11,9 +11,10 @@ from fastapi import Depends, Request
 from kombu.exceptions import OperationalError
 
 from ..logging_config import request_id
+from ..processing import Job
 from ..readiness import ReadinessCheck
 from ..runtime import Runtime
-from .celery_config import TASK_NAME, create_celery
+from .celery_config import create_celery, task_name
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +50,11 @@ class JobRunner:
         task_id: str = result.id
         return task_id
 
-    async def schedule(self, item_id: int) -> bool:
-        """`False` when the broker is down: the item stays pending until the next sweep."""
-        task_id = await self.publish(TASK_NAME, item_id)
+    async def schedule(self, job: Job, key: int) -> bool:
+        """`False` when the broker is down: the row stays pending until the next sweep."""
+        task_id = await self.publish(task_name(job), key)
         if task_id is not None:
-            logger.info("queued task %s for item %s", task_id, item_id)
+            logger.info("queued task %s: %s %s", task_id, job.name, key)
         return task_id is not None
 
     async def ping(self) -> None:
@@ -68,18 +69,20 @@ class JobRunner:
         self._celery.close()
 
 
-class ItemJobs:
+class Jobs:
+    """What a request hands its jobs to."""
+
     def __init__(self, runner: JobRunner) -> None:
         self._runner = runner
 
-    async def process_later(self, item_id: int) -> bool:
-        """`False` when the broker is down: the pending sweep queues the item later."""
-        return await self._runner.schedule(item_id)
+    async def later(self, job: Job, key: int) -> bool:
+        """`False` when the broker is down: the pending sweep queues the job later."""
+        return await self._runner.schedule(job, key)
 
 
-async def get_item_jobs(request: Request) -> ItemJobs:
+async def get_jobs(request: Request) -> Jobs:
     runner: JobRunner = request.app.state.jobs
-    return ItemJobs(runner)
+    return Jobs(runner)
 
 
-ItemJobsDep = Annotated[ItemJobs, Depends(get_item_jobs)]
+JobsDep = Annotated[Jobs, Depends(get_jobs)]

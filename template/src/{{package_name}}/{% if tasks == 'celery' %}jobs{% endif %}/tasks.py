@@ -1,44 +1,55 @@
-"""Celery tasks. Each is a thin, synchronous shell around the same async job the API would run:
-a database that is unavailable gets the task retried with backoff; when the retries run out the
-item stays pending and the API's pending sweep queues it again."""
+"""Celery tasks, one per job in `resources/jobs.py`. Each is a thin, synchronous shell around the
+same async job the API would run: a database that is unavailable gets the task retried with
+backoff; when the retries run out the row stays pending and the API's pending sweep queues it
+again."""
 
 import logging
+from typing import Any
 
 from celery import Task
 
 from ..data import DatabaseUnavailable
 from ..logging_config import request_id
-from ..processing import PROCESS_ITEM, backoff_seconds, process_item
-from .celery_config import RETRY_BACKOFF_CAP_SECONDS, TASK_NAME
+from ..processing import Job, backoff_seconds
+from ..resources.jobs import JOBS
+from .celery_config import RETRY_BACKOFF_CAP_SECONDS, task_name
 from .worker import celery_app, runtime
 
 logger = logging.getLogger(__name__)
 
 
-@celery_app.task(name=TASK_NAME, bind=True, max_retries=5)
-def process_item_task(self: Task, item_id: int) -> bool:
-    token = request_id.set(getattr(self.request, "request_id", None))
-    try:
-        return _process(self, item_id)
-    finally:
-        request_id.reset(token)
+def _task_of(job: Job) -> Any:
+    @celery_app.task(name=task_name(job), bind=True, max_retries=5)
+    def run(self: Task, key: int) -> bool:
+        token = request_id.set(getattr(self.request, "request_id", None))
+        try:
+            return _run(self, job, key)
+        finally:
+            request_id.reset(token)
+
+    return run
 
 
-def _process(self: Task, item_id: int) -> bool:
-    logger.info("task %s: processing item %s", self.request.id, item_id)
+def _run(self: Task, job: Job, key: int) -> bool:
+    logger.info("task %s: %s %s", self.request.id, job.name, key)
     try:
-        processed = runtime.run(lambda resources: process_item(resources.database, item_id))
+        done = runtime.run(lambda opened: job.run(opened.database, key))
     except DatabaseUnavailable as error:
         attempt = self.request.retries + 1
         if attempt > self.max_retries:
-            logger.warning("item %s: retries exhausted (%s); left for the sweep", item_id, error)
-            runtime.outcomes.record(PROCESS_ITEM, "failed")
+            logger.warning(
+                "%s %s: retries exhausted (%s); left for the sweep", job.name, key, error
+            )
+            runtime.outcomes.record(job.name, "failed")
             raise
-        runtime.outcomes.record(PROCESS_ITEM, "retried")
+        runtime.outcomes.record(job.name, "retried")
         wait = backoff_seconds(attempt, base=1.0, cap=RETRY_BACKOFF_CAP_SECONDS)
         raise self.retry(exc=error, countdown=wait) from error
     except Exception:
-        runtime.outcomes.record(PROCESS_ITEM, "failed")
+        runtime.outcomes.record(job.name, "failed")
         raise
-    runtime.outcomes.record(PROCESS_ITEM, "succeeded")
-    return processed
+    runtime.outcomes.record(job.name, "succeeded")
+    return done
+
+
+TASKS = {job.name: _task_of(job) for job in JOBS}

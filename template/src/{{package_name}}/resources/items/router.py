@@ -11,7 +11,8 @@ from ...api.paths import V1
 from ...cache_policy import CachingRoute, cacheable
 from ...errors import error_responses
 from ...fields import MAX_ID, id_path
-from ...jobs import ItemJobsDep
+from ...jobs import JobsDep
+from .jobs import PROCESS_ITEM
 from .repository import ItemRepository
 from .schemas import (
     ItemCreate,
@@ -37,13 +38,13 @@ def _not_found(item_id: int) -> HTTPException:
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(400, 409, 413, 422, 503, meaning=NAME_TAKEN),
 )
-async def create_item(payload: ItemCreate, database: DatabaseDep, jobs: ItemJobsDep) -> ItemCreated:
+async def create_item(payload: ItemCreate, database: DatabaseDep, jobs: JobsDep) -> ItemCreated:
     """Create an item. It is stored before the answer is sent; its background job then sets
     `processed_at`. `processing` is `queued` when the job was handed over at once, `pending`
     when it could not be (the task broker was down): it is then queued again automatically."""
     async with database.autocommit() as unit:
         item = await ItemRepository(unit).add(payload)
-    queued = await jobs.process_later(item.id)
+    queued = await jobs.later(PROCESS_ITEM, item.id)
     return ItemCreated.model_construct(**dict(item), processing="queued" if queued else "pending")
 
 
@@ -53,7 +54,7 @@ async def create_item(payload: ItemCreate, database: DatabaseDep, jobs: ItemJobs
     responses=error_responses(404, 422, 503, resource="item"),
 )
 async def process_item_again(
-    item_id: ItemId, database: DatabaseDep, jobs: ItemJobsDep
+    item_id: ItemId, database: DatabaseDep, jobs: JobsDep
 ) -> ProcessingStatus:
     """Queue the item's job again, an operator's tool: items whose job did not run are found
     and queued again by the service itself. The job is idempotent."""
@@ -61,7 +62,7 @@ async def process_item_again(
         item = await ItemRepository(unit).get(item_id)
     if item is None:
         raise _not_found(item_id)
-    if not await jobs.process_later(item_id):
+    if not await jobs.later(PROCESS_ITEM, item_id):
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             detail=f"the task broker is unavailable; item {item_id} is still pending",
