@@ -83,6 +83,7 @@ def test_the_platform_and_each_resource_have_their_own_folders(project: Path) ->
     assert (package / "db" / "repository.py").is_file()
     assert sorted(path.name for path in items.glob("*.py")) == [
         "__init__.py",
+        "jobs.py",
         "models.py",
         "repository.py",
         "router.py",

@@ -1,4 +1,4 @@
-"""What a resource's background job is, and what the runners (in the API process or in Celery
+"""What a resource's background job is, and what the runners (in the API process or in
 workers) do for every job alike: retries with backoff, and their outcomes.
 
 Jobs run at least once: a retry, the pending sweep or an operator may run one again, so `run`
@@ -24,7 +24,7 @@ class Job:
     """A job a resource declares for its rows, listed in `resources/jobs.py`."""
 
     name: str
-    """Its name in logs and metrics, and its Celery task's (`<package>.<name>`)."""
+    """Its name in logs and metrics, and of the task that runs it when jobs run in workers."""
     run: Callable[[Database, int], Awaitable[bool]]
     """Run it for one row; `False` when the row is gone. Idempotent."""
     pending: Callable[[Database, datetime, int], Awaitable[list[int]]]
