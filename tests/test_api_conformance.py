@@ -16,6 +16,7 @@ import pytest
 from asyncforge.matrix import Combination, anchors, checks
 from asyncforge.matrix import backends as services
 
+from . import resource_by_hand
 from .helpers import BIN
 
 CHECKS = ",".join(
@@ -39,14 +40,18 @@ def free_port() -> int:
 
 @pytest.fixture
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The combination rendered, installed, migrated on a fresh PostgreSQL database and served
-    by gunicorn; yields its base URL."""
-    combination: Combination = request.param
+    """The combination rendered, installed (with the hand-written orders resource when asked),
+    migrated on a fresh PostgreSQL database and served by gunicorn; yields its base URL."""
+    combination: Combination
+    combination, with_orders = request.param
     project = checks.render(tmp_path / "service", combination.answers())
     installed = checks.install(project)
     assert installed.ok, installed.tail()
     port = free_port()
     with services.real_services(project, f"conformance_{combination.id}", slot=13) as env:
+        if with_orders:
+            resource_by_hand.add(project, combination["orm"])
+            resource_by_hand.migrate(project, combination["orm"], env["DATABASE_URL"], tmp_path)
         command = ["alembic", "upgrade", "head"] if combination["orm"] == "sqlalchemy" else [
             "aerich", "upgrade"
         ]  # fmt: skip
@@ -85,8 +90,15 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.mark.parametrize(
     "served",
     [
-        pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(f"conformance-{c.id}"))
-        for c in anchors()
+        *(
+            pytest.param((c, False), id=c.id, marks=pytest.mark.xdist_group(f"conformance-{c.id}"))
+            for c in anchors()
+        ),
+        pytest.param(
+            (anchors()[2], True),
+            id=f"{anchors()[2].id}-with-orders",
+            marks=pytest.mark.xdist_group("conformance-orders"),
+        ),
     ],
     indirect=True,
 )
