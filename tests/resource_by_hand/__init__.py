@@ -10,18 +10,22 @@ from pathlib import Path
 from asyncforge.matrix import checks
 
 HERE = Path(__file__).parent
-PACKAGE = checks.NAMES["package_name"]
+
+
+def _package(project: Path) -> Path:
+    [package] = (path.parent for path in (project / "src").glob("*/resources"))
+    return package
 
 
 def add(project: Path, orm: str) -> None:
-    resource = project / "src" / PACKAGE / "resources" / "orders"
+    resource = _package(project) / "resources" / "orders"
     resource.mkdir()
     for source in (HERE / "orders").glob("*.py"):
         name, _, rest = source.name.partition(".")
         if rest in ("py", f"{orm}.py"):
             shutil.copyfile(source, resource / f"{name}.py")
     shutil.copyfile(HERE / "orders_tests.py", project / "tests" / "test_orders.py")
-    registries = project / "src" / PACKAGE / "resources"
+    registries = _package(project) / "resources"
     routers = registries / "routers.py"
     text = routers.read_text()
     text = text.replace(
@@ -56,9 +60,9 @@ def migrate(project: Path, orm: str, postgres_url: str, scratch: Path) -> Path:
     if orm == "sqlalchemy":
         _run(project, ["alembic", "upgrade", "head"], sqlite_url)
         _run(project, ["alembic", "revision", "--autogenerate", "-m", "create orders"], sqlite_url)
-        [written] = (project / "src" / PACKAGE / "db" / "migrations" / "versions").glob("0003_*")
+        [written] = (_package(project) / "db" / "migrations" / "versions").glob("0003_*")
         return written
-    folder = project / "src" / PACKAGE / "db" / "migrations" / "models"
+    folder = _package(project) / "db" / "migrations" / "models"
     generated = {}
     for dialect, url in (("sqlite", sqlite_url), ("postgres", postgres_url)):
         _run(project, ["aerich", "upgrade"], url)
