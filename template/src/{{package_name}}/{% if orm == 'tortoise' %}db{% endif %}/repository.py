@@ -238,10 +238,13 @@ class Repository(Generic[Read]):
     ) -> list[Row]:
         if self._dialect == "sqlite":  # as Tortoise stores them: decimals with their places
             convert = self._statements.sqlite
-            values = {name: convert[name](value) for name, value in values.items()}
-        ordered = [values[name] for name in names]
+            ordered = [convert[name](values[name]) for name in names]
+        else:
+            ordered = [values[name] for name in names]
+        if key is not None:
+            ordered.append(key)
         try:
-            return await self.rows(statement, *ordered, *([] if key is None else [key]))
+            return await self.connection.execute_query_dict(statement[self._dialect], ordered)
         except IntegrityError as error:
             found = violation(error)
             if found is None:
