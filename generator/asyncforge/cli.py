@@ -244,12 +244,85 @@ def update_command(
         report = update(project, _given(answers), vcs_ref=vcs_ref, assume_yes=yes, quiet=True)
     for line in report.changed:
         typer.echo(line)
+    for name, conflicts in report.resources.items():
+        typer.echo(
+            f"resource {name}: "
+            + (f"conflicts in {', '.join(conflicts)}" if conflicts else "updated")
+        )
     if report.conflicts:
         raise _fail(
             "the update left conflicts to resolve (markers or .rej files) in: "
             + ", ".join(report.conflicts)
         )
     typer.echo(f"updated: {len(report.changed)} files changed; review with git diff, then commit")
+
+
+add_app = typer.Typer(
+    help="Add to a service what a team adds every week.", no_args_is_help=True,
+    rich_markup_mode=None,
+)  # fmt: skip
+app.add_typer(add_app, name="add")
+
+ADD_RESOURCE_EXAMPLES = """\
+\b
+Examples:
+  asyncforge add resource orders item_id:ref=items quantity:int status:str note:text:optional
+  asyncforge add resource customers email:str:unique name:str born:date:optional
+  asyncforge add resource categories title:str:unique --singular category --project ../shop
+\b
+Types: str (at most 200 characters), text, int, decimal (two places), bool, date, datetime,
+uuid, ref=<resource> (a reference to a row of that resource; the name ends in _id).
+Modifiers: optional (may be null), unique, index.
+"""
+
+
+@add_app.command(name="resource", cls=_Command, epilog=ADD_RESOURCE_EXAMPLES)
+def add_resource(
+    name: Annotated[
+        str,
+        typer.Argument(help="Plural, lowercase name; also its path /api/v1/NAME", metavar="NAME"),
+    ],
+    fields: Annotated[
+        list[str],
+        typer.Argument(
+            help="NAME:TYPE[:MODIFIER...], one per field", metavar="FIELD:TYPE[:MODIFIER...]"
+        ),
+    ],
+    project: Annotated[
+        Path, typer.Option("--project", help="The service (default: the current directory)")
+    ] = Path(),
+    singular: Annotated[
+        str | None,
+        typer.Option("--singular", help="One row's name when NAME minus its final s is not it"),
+    ] = None,
+) -> None:
+    """Add a resource: its folder (model, schemas, repository, router), its test module, its
+    migration and one line in each registry. Nothing is committed; review it with git diff."""
+    with _user_errors():
+        from .resources import add
+
+        written = add(project, name, fields, singular=singular)
+    for line in written:
+        typer.echo(line)
+    typer.echo(f"added {name}: {len(written)} files; run the tests (uv run pytest), then commit")
+
+
+@app.command(name="resources")
+def list_resources(
+    project: Annotated[
+        Path, typer.Option("--project", help="The service (default: the current directory)")
+    ] = Path(),
+) -> None:
+    """List the service's resources, their fields and the template release each was made from."""
+    with _user_errors():
+        from .resources import describe
+
+        found = describe(project)
+    for resource in found:
+        made = f"{resource.origin} {resource.release}" if resource.release else resource.origin
+        typer.echo(f"{resource.name:<16} /api/v1/{resource.name:<16} made by {made}")
+        if resource.fields:
+            typer.echo(f"{'':<16} {' '.join(field.spec() for field in resource.fields)}")
 
 
 @app.command()

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,12 +94,21 @@ def copy_template(
     vcs_ref: str | None,
     defaults: bool = True,
     quiet: bool = True,
+    answers_file: str | None = None,
 ) -> None:
     """Copier's `run_copy`; a dirty local template is rendered as it is (callers that must not
     do so check first, see `dirty_files`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DirtyLocalWarning)
-        run_copy(source, destination, data=answers, defaults=defaults, vcs_ref=vcs_ref, quiet=quiet)
+        run_copy(
+            source,
+            destination,
+            data=answers,
+            defaults=defaults,
+            vcs_ref=vcs_ref,
+            quiet=quiet,
+            answers_file=answers_file,
+        )
 
 
 def read_answers(project: Path) -> dict[str, Any]:
@@ -273,6 +282,8 @@ LOCKED_OPTIONS = {
 class UpdateReport:
     changed: list[str]
     conflicts: list[str]
+    resources: dict[str, list[str]] = field(default_factory=dict)
+    """Each resource made by `add resource`, and the conflicts its own update left."""
 
 
 def _status(project: Path) -> list[str]:
@@ -310,7 +321,7 @@ def edited_files_removed_by(
     )
 
 
-def _conflicts(project: Path) -> list[str]:
+def conflicts_in(project: Path) -> list[str]:
     touched = {line[3:].strip() for line in _status(project)}
     found = []
     for name in sorted(touched):
@@ -357,6 +368,41 @@ def update(
                 f"changing {', '.join(changed_answers)} deletes these files you edited: "
                 f"{', '.join(doomed)}; run again with --yes to go ahead"
             )
+    start = git(project, "rev-parse", "HEAD").strip()
+    run_copier_update(project, changes, vcs_ref=vcs_ref, quiet=quiet)
+    conflicts = conflicts_in(project)
+    resources: dict[str, list[str]] = {}
+    if not conflicts and any(project.glob(".copier-answers.resource-*.yml")):
+        from .resources import update_all
+
+        # Copier updates a clean project only: the service's update is committed for as long as
+        # the resources' updates run, then left uncommitted with theirs, for review.
+        commit_for_now(project, "asyncforge update: the service")
+        try:
+            resources = update_all(project, vcs_ref, quiet=quiet)
+        finally:
+            git(project, "reset", "--quiet", start)
+        conflicts = conflicts_in(project)
+    if not conflicts:
+        _lock(project, quiet=quiet)  # options bring dependencies: keep uv.lock in step
+    return UpdateReport(changed=_status(project), conflicts=conflicts, resources=resources)
+
+
+def commit_for_now(project: Path, message: str) -> None:
+    """A commit that `update` removes again (`git reset`) before it returns."""
+    git(project, "add", "--all")
+    identity = ["-c", "user.name=asyncforge", "-c", "user.email=asyncforge@localhost"]
+    git(project, *identity, "commit", "--quiet", "--no-verify", "--allow-empty", "-m", message)
+
+
+def run_copier_update(
+    project: Path,
+    changes: dict[str, Any],
+    *,
+    vcs_ref: str,
+    quiet: bool,
+    answers_file: str | None = None,
+) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DirtyLocalWarning)
         run_update(
@@ -366,8 +412,5 @@ def update(
             overwrite=True,
             vcs_ref=vcs_ref,
             quiet=quiet,
+            answers_file=answers_file,
         )
-    conflicts = _conflicts(project)
-    if not conflicts:
-        _lock(project, quiet=quiet)  # options bring dependencies: keep uv.lock in step
-    return UpdateReport(changed=_status(project), conflicts=conflicts)

@@ -11,6 +11,8 @@ from typing import Any
 import yaml
 
 TEMPLATE_ENV = "ASYNCFORGE_TEMPLATE"
+RESOURCE_ONLY = "{{ template_kind == 'resource' }}"
+"""The `when` of the questions a resource's render asks and a service's never does."""
 
 
 def template_root() -> Path:
@@ -31,6 +33,8 @@ class Question:
     choices: tuple[str, ...] = ()
     hidden: bool = False
     """`when: false`: never asked; a fact about the template, such as its supported Pythons."""
+    resource_only: bool = False
+    """Asked of a resource's render only (see `RESOURCE_ONLY`): not a flag of `new`."""
 
     @property
     def is_option(self) -> bool:
@@ -85,14 +89,20 @@ def _questions(root: Path) -> tuple[Question, ...]:
                 help=" ".join(str(spec.get("help", "")).split()),
                 choices=values,
                 hidden=spec.get("when") is False,
+                resource_only=spec.get("when") == RESOURCE_ONLY,
             )
         )
     return tuple(found)
 
 
 def questions(root: Path | None = None) -> list[Question]:
-    """Every question a user answers, in `copier.yml`'s order (hidden facts excluded)."""
-    return [q for q in _questions((root or template_root()).resolve()) if not q.hidden]
+    """Every question a service's user answers, in `copier.yml`'s order (hidden facts and a
+    resource's questions excluded)."""
+    return [
+        q
+        for q in _questions((root or template_root()).resolve())
+        if not (q.hidden or q.resource_only)
+    ]
 
 
 def options(root: Path | None = None) -> list[Question]:

@@ -1,0 +1,422 @@
+"""A team's resources: `asyncforge add resource`, `asyncforge resources`, and their updates.
+
+A resource is rendered by the template's resource half (`resource/`, selected by the answer
+`template_kind: resource`) with its own answers file, so Copier can update it like the service.
+This adds what Copier cannot do: check the command line before anything is written, put one line
+in each registry the team owns, and write the migration with the project's own tool (Alembic's
+autogenerate, Aerich's migrate), so that it is the team's file from then on and no update rewrites
+it."""
+
+import keyword
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .project import (
+    ANSWERS_FILE,
+    GeneratorError,
+    copy_template,
+    dirty_files,
+    git,
+    read_answers,
+)
+
+TYPES = ("str", "text", "int", "decimal", "bool", "date", "datetime", "uuid")
+MODIFIERS = ("optional", "unique", "index")
+SHARED_ANSWERS = ("package_name", "orm", "redis", "tasks", "prometheus")
+"""The service's answers a resource is rendered with; an update renders it with the current ones."""
+RESERVED_FIELDS = frozenset(
+    {"id", "created_at", "pk", "save", "delete", "clone", "describe", "filter", "get", "create",
+     "all", "first", "exists", "annotate", "metadata", "registry", "fetch_related", "meta",
+     "refresh_from_db", "update_from_dict", "bulk_create"}
+)  # fmt: skip
+"""Columns every resource has, and attributes of the ORMs' model classes a column would hide."""
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+_ANSWERS_PREFIX = ".copier-answers.resource-"
+
+
+def answers_file(name: str) -> str:
+    return f"{_ANSWERS_PREFIX}{name}.yml"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource found in a project: made by the command (with answers), by the template
+    (items), or by hand."""
+
+    name: str
+    singular: str
+    model: str
+    fields: tuple["Field", ...] = ()
+    release: str | None = None
+    origin: str = "by hand"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    ref: str | None = None
+    ref_model: str | None = None
+    ref_singular: str | None = None
+    optional: bool = False
+    unique: bool = False
+    index: bool = False
+
+    def answer(self) -> dict[str, Any]:
+        """As the resource's answers file records it."""
+        recorded = {key: value for key, value in vars(self).items() if value not in (None, False)}
+        return recorded
+
+    @classmethod
+    def from_answer(cls, answer: dict[str, Any]) -> "Field":
+        return cls(**answer)
+
+    def spec(self) -> str:
+        """As it was typed: `item_id:ref=items:optional`."""
+        kind = f"ref={self.ref}" if self.type == "ref" else self.type
+        modifiers = [name for name in MODIFIERS if getattr(self, name)]
+        return ":".join([self.name, kind, *modifiers])
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def singular_of(name: str) -> str:
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return name[:-2]
+    return name[:-1] if name.endswith("s") else name
+
+
+def package_dir(project: Path) -> Path:
+    return project / "src" / str(read_answers(project)["package_name"])
+
+
+def find_resources(project: Path) -> dict[str, Resource]:
+    """The project's resources: every folder of `resources/` that its model registry names."""
+    registry = package_dir(project) / "resources" / "models.py"
+    models = dict(
+        re.findall(r"^from \.(\w+)\.models import (\w+)", registry.read_text(), re.M)
+        if registry.is_file()
+        else []
+    )
+    found = {}
+    for name, model in models.items():
+        recorded = project / answers_file(name)
+        if recorded.is_file():
+            answers = yaml.safe_load(recorded.read_text()) or {}
+            found[name] = Resource(
+                name=name,
+                singular=str(answers.get("resource_singular") or _snake(model)),
+                model=model,
+                fields=tuple(Field.from_answer(f) for f in answers.get("resource_fields") or []),
+                release=str(answers.get("_commit")),
+                origin="asyncforge add resource",
+            )
+        else:
+            origin = "the template" if name == "items" else "by hand"
+            found[name] = Resource(name=name, singular=_snake(model), model=model, origin=origin)
+    return found
+
+
+def parse_field(text: str, resources: dict[str, Resource]) -> Field:
+    """One `NAME:TYPE[:MODIFIER...]` of the command line, or a one-line error naming it."""
+    allowed_types = ", ".join([*TYPES, "ref=<resource>"])
+    name, _, rest = text.partition(":")
+    kind, *modifiers = rest.split(":") if rest else [""]
+    where = f"field {text!r}"
+    if not _IDENTIFIER.match(name) or keyword.iskeyword(name) or name in ("match", "case", "type"):
+        raise GeneratorError(
+            f"{where}: the name must be a lowercase identifier that is not a Python keyword, "
+            "e.g. quantity:int"
+        )
+    if name in RESERVED_FIELDS or name.startswith("model_"):
+        raise GeneratorError(
+            f"{where}: {name!r} is taken (every resource has id and created_at, and the models "
+            "and schemas have attributes of that name); pick another name"
+        )
+    if not kind:
+        raise GeneratorError(f"{where}: a type is missing; allowed: {allowed_types}")
+    ref = ref_model = ref_singular = None
+    if kind.startswith("ref="):
+        ref = kind.removeprefix("ref=")
+        if ref not in resources:
+            known = ", ".join(sorted(resources)) or "none"
+            raise GeneratorError(
+                f"{where}: there is no resource {ref!r} to refer to (resources: {known})"
+            )
+        if not name.endswith("_id") or name == "_id":
+            raise GeneratorError(
+                f"{where}: a reference's name ends in _id, e.g. {singular_of(ref)}_id:ref={ref}"
+            )
+        kind, ref_model, ref_singular = "ref", resources[ref].model, resources[ref].singular
+    elif kind not in TYPES:
+        raise GeneratorError(f"{where}: unknown type {kind!r}; allowed: {allowed_types}")
+    for modifier in modifiers:
+        if modifier not in MODIFIERS:
+            raise GeneratorError(
+                f"{where}: unknown modifier {modifier!r}; allowed: {', '.join(MODIFIERS)}"
+            )
+    if kind == "bool" and "unique" in modifiers:
+        raise GeneratorError(f"{where}: a bool cannot be unique (it has two values)")
+    return Field(
+        name=name,
+        type=kind,
+        ref=ref,
+        ref_model=ref_model,
+        ref_singular=ref_singular,
+        optional="optional" in modifiers,
+        unique="unique" in modifiers,
+        index="index" in modifiers,
+    )
+
+
+@dataclass
+class Plan:
+    """What `add resource` will write, checked before anything is."""
+
+    name: str
+    singular: str
+    fields: list[Field]
+    package: Path
+    answers: dict[str, Any] = field(default_factory=dict)
+
+
+def plan(project: Path, name: str, specs: list[str], singular: str | None = None) -> Plan:
+    """Every check of the command line and of the project, before anything is written."""
+    project = project.resolve()
+    answers = read_answers(project)
+    if not (project / ".git").exists():
+        raise GeneratorError(
+            f"{project} is not a git repository; the command needs one to be undone"
+        )
+    dirty = dirty_files(project)
+    if dirty:
+        raise GeneratorError(
+            f"{project} has uncommitted changes ({', '.join(dirty[:5])}); commit or stash them "
+            "first, so that what the command writes can be reviewed and undone"
+        )
+    if not _IDENTIFIER.match(name) or keyword.iskeyword(name):
+        raise GeneratorError(
+            f"resource {name!r}: the name must be a plural, lowercase identifier, e.g. orders"
+        )
+    package = package_dir(project)
+    resources = find_resources(project)
+    if name in resources or (package / "resources" / name).exists():
+        raise GeneratorError(f"resource {name!r} exists already in {package / 'resources'}")
+    taken = {path.stem for path in [*package.iterdir(), *(package / "resources").iterdir()]}
+    if name in taken or name in {"health", "metrics", "auth", "users"}:
+        raise GeneratorError(
+            f"resource {name!r} would shadow the service's own module or path {name!r}; "
+            "pick another name"
+        )
+    singular = singular or singular_of(name)
+    if not _IDENTIFIER.match(singular) or singular == name or keyword.iskeyword(singular):
+        raise GeneratorError(
+            f"resource {name!r}: name it in the plural, or give its singular with --singular"
+        )
+    if not specs:
+        raise GeneratorError(f"resource {name!r}: give at least one field, e.g. title:str")
+    fields = [parse_field(spec, resources) for spec in specs]
+    names = [f.name for f in fields]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise GeneratorError(f"field {repeated[0]!r} is given twice")
+    shared = {key: answers[key] for key in SHARED_ANSWERS if key in answers}
+    return Plan(name, singular, fields, package, {
+        **shared,
+        "template_kind": "resource",
+        "resource_name": name,
+        "resource_singular": singular,
+        "resource_fields": [f.answer() for f in fields],
+    })  # fmt: skip
+
+
+def _render(project: Path, chosen: Plan) -> list[str]:
+    """Render the resource into a scratch folder first: a template release that has no resource
+    half (older than 0.5.0) would render a whole service there, not into the project."""
+    answers = read_answers(project)
+    source, release = str(answers["_src_path"]), str(answers["_commit"])
+    expected = {
+        answers_file(chosen.name),
+        f"{chosen.package.relative_to(project)}/resources/{chosen.name}",
+        f"tests/test_{chosen.name}.py",
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        copy_template(source, Path(scratch), chosen.answers, vcs_ref=release,
+                      answers_file=answers_file(chosen.name))  # fmt: skip
+        written = sorted(
+            str(path.relative_to(scratch)) for path in Path(scratch).rglob("*") if path.is_file()
+        )
+        if not written or any(
+            not any(name == top or name.startswith(f"{top}/") for top in expected)
+            for name in written
+        ):
+            raise GeneratorError(
+                f"the project's template release ({release}) has no resource template; take a "
+                "newer one first with `asyncforge update`"
+            )
+        for name in written:
+            target = project / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(scratch) / name, target)
+    return written
+
+
+def _register(chosen: Plan) -> list[str]:
+    """One import and one entry in the routers' registry, one line in the models'."""
+    registries = chosen.package / "resources"
+    routers = registries / "routers.py"
+    text = routers.read_text()
+    imports = list(re.finditer(r"^from \.\w+ import router as \w+\n", text, re.M))
+    entries = list(re.finditer(r"^    \w+\.router,\n", text, re.M))
+    if not imports or not entries:
+        raise GeneratorError(
+            f"{routers} no longer has the shape `from .items import router as items` / "
+            "`    items.router,`; add the resource's router there by hand"
+        )
+    line = f"    {chosen.name}.router,\n"
+    text = text[: entries[-1].end()] + line + text[entries[-1].end() :]
+    line = f"from .{chosen.name} import router as {chosen.name}\n"
+    text = text[: imports[-1].end()] + line + text[imports[-1].end() :]
+    routers.write_text(text)
+    models = registries / "models.py"
+    model_class = "".join(part.capitalize() for part in chosen.singular.split("_"))
+    models.write_text(
+        models.read_text() + f"from .{chosen.name}.models import {model_class} as {model_class}\n"
+    )
+    return [str(routers), str(models)]
+
+
+def _uv() -> str:
+    from .matrix import checks  # the same uv and environment the matrix runs projects with
+
+    return checks.uv_executable()
+
+
+def _run(project: Path, command: list[str], database_url: str) -> None:
+    from .matrix import checks
+
+    completed = subprocess.run(
+        [_uv(), "run", "--frozen", *command],
+        cwd=project,
+        env=checks.child_environment({"DATABASE_URL": database_url}),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if completed.returncode != 0:
+        detail = (completed.stderr or completed.stdout).strip().splitlines()
+        raise GeneratorError(
+            f"`{' '.join(command)}` failed in {project}: {detail[-1] if detail else 'no output'}"
+        )
+
+
+_UPGRADE = re.compile(
+    r'async def upgrade\(db: BaseDBAsyncClient\) -> str:\n    return """(?P<sql>.*?)"""', re.S
+)
+
+
+def _migrate(project: Path, chosen: Plan) -> Path:
+    """The resource's migration, written by the project's own tool on a scratch SQLite database:
+    Alembic's autogenerate at head; Aerich offline, once per dialect the service runs on, the
+    statements kept side by side (as the template's first migration does)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        sqlite_url = f"sqlite:///{scratch}/migrate.db"
+        message = f"create {chosen.name}"
+        if read_answers(project)["orm"] == "sqlalchemy":
+            folder = chosen.package / "db" / "migrations" / "versions"
+            before = set(folder.glob("*.py"))
+            _run(project, ["alembic", "upgrade", "head"], sqlite_url)
+            _run(project, ["alembic", "revision", "--autogenerate", "-m", message], sqlite_url)
+            [written] = set(folder.glob("*.py")) - before
+        else:
+            folder = chosen.package / "db" / "migrations" / "models"
+            before = set(folder.glob("*.py"))
+            statements = {}
+            for dialect, url in (
+                ("sqlite", sqlite_url),
+                ("postgres", "postgresql://migrations@127.0.0.1:9/offline"),  # never connected
+            ):
+                _run(
+                    project,
+                    ["aerich", "migrate", "--offline", "--name", f"create_{chosen.name}"],
+                    url,
+                )
+                [written] = set(folder.glob("*.py")) - before
+                generated = written.read_text()
+                found = _UPGRADE.search(generated)
+                if found is None:
+                    raise GeneratorError(f"aerich wrote a migration of an unknown shape: {written}")
+                statements[dialect] = found["sql"]
+                if dialect == "sqlite":
+                    written.unlink()
+            by_dialect = "".join(f'    "{d}": """{sql}""",\n' for d, sql in statements.items())
+            upgrade = (
+                f"SCHEMA_BY_DIALECT = {{\n{by_dialect}}}\n\n\n"
+                "async def upgrade(db: BaseDBAsyncClient) -> str:\n"
+                "    return SCHEMA_BY_DIALECT[db.capabilities.dialect]"
+            )
+            written.write_text(_UPGRADE.sub(lambda _: upgrade, generated))
+        _run(project, ["ruff", "format", "--quiet", str(written)], sqlite_url)
+    return written
+
+
+def add(project: Path, name: str, specs: list[str], *, singular: str | None = None) -> list[str]:
+    """Write the resource, its registry lines and its migration; the files written, relative to
+    the project. Nothing is committed: the team reviews it with `git status` and `git diff`."""
+    project = project.resolve()
+    chosen = plan(project, name, specs, singular)
+    try:
+        written = _render(project, chosen)
+        _register(chosen)
+        migration = _migrate(project, chosen)
+    except BaseException:
+        _undo(project)
+        raise
+    return sorted({*written, str(migration.relative_to(project)),
+                   *(str(Path(p).relative_to(project)) for p in _registries(chosen))})  # fmt: skip
+
+
+def _registries(chosen: Plan) -> list[str]:
+    return [str(chosen.package / "resources" / name) for name in ("routers.py", "models.py")]
+
+
+def _undo(project: Path) -> None:
+    """Back to the committed state the command started from (it refused a dirty tree)."""
+    git(project, "checkout", "--", ".")
+    git(project, "clean", "-fdq", "--", ".")
+
+
+def update_all(project: Path, vcs_ref: str, quiet: bool = True) -> dict[str, list[str]]:
+    """Update every resource made by the command to `vcs_ref` with the service's current answers,
+    each on its own Copier update; the conflicts of each. The service's own update must be
+    committed or stashed before (Copier refuses a dirty project): the caller commits it
+    temporarily and the changes are left uncommitted afterwards."""
+    from .project import commit_for_now, conflicts_in, run_copier_update
+
+    shared = {k: v for k, v in read_answers(project).items() if k in SHARED_ANSWERS}
+    found: dict[str, list[str]] = {}
+    for recorded in sorted(project.glob(f"{_ANSWERS_PREFIX}*.yml")):
+        name = recorded.name.removeprefix(_ANSWERS_PREFIX).removesuffix(".yml")
+        run_copier_update(project, shared, vcs_ref=vcs_ref, answers_file=recorded.name, quiet=quiet)
+        found[name] = conflicts_in(project)
+        commit_for_now(project, f"asyncforge update: {name}")
+    return found
+
+
+def describe(project: Path) -> list[Resource]:
+    return sorted(find_resources(project.resolve()).values(), key=lambda r: r.name)
+
+
+__all__ = ["ANSWERS_FILE", "Field", "Resource", "add", "answers_file", "describe", "update_all"]
