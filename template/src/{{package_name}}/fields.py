@@ -63,9 +63,7 @@ def _text_of(kind: type, example: str) -> Any:
     return BeforeValidator(check)
 
 
-Timestamp = Annotated[
-    datetime, _text_of(datetime, "2026-01-31T12:00:00Z"), Field(strict=False)
-]
+Timestamp = Annotated[datetime, _text_of(datetime, "2026-01-31T12:00:00Z"), Field(strict=False)]
 Day = Annotated[date, _text_of(date, "2026-01-31"), Field(strict=False)]
 Uuid = Annotated[UUID, _text_of(UUID, "0b7e9c1e-5f4c-4d2e-9f0a-2c1d3e4f5a6b"), Field(strict=False)]
 
