@@ -29,9 +29,8 @@ def committed_template(repo: Path, tag: str = "v1") -> Path:
     repository, tagged `tag`."""
     repo.mkdir(parents=True)
     shutil.copy(ROOT / "copier.yml", repo)
-    shutil.copytree(
-        ROOT / "template", repo / "template", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    for folder in ("template", "resource", "includes"):
+        shutil.copytree(ROOT / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__"))
     git(repo, "init", "--quiet", "--initial-branch", "main")
     commit_all(repo, tag)
     git(repo, "tag", tag)

@@ -15,9 +15,10 @@ import pytest
 
 from asyncforge.matrix import Combination, anchors, checks
 from asyncforge.matrix import backends as services
+from asyncforge.project import create
+from asyncforge.resources import add
 
-from . import resource_by_hand
-from .helpers import BIN
+from .helpers import BIN, commit_all
 
 CHECKS = ",".join(
     [
@@ -27,6 +28,11 @@ CHECKS = ",".join(
         "response_schema_conformance",
     ]
 )
+SHIPMENTS = [
+    "order_id:ref=orders", "tracking:uuid:unique", "weight:decimal", "fragile:bool", "due:date",
+    "sent_at:datetime:optional",
+]  # fmt: skip
+"""Every field type of `add resource`, between the two resources."""
 MAX_EXAMPLES = 150
 """Per operation and phase: bounded, so that a run takes well under a minute."""
 
@@ -40,18 +46,26 @@ def free_port() -> int:
 
 @pytest.fixture
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The combination rendered, installed (with the hand-written orders resource when asked),
+    """The combination rendered, installed (with two resources of `add resource` when asked),
     migrated on a fresh PostgreSQL database and served by gunicorn; yields its base URL."""
     combination: Combination
-    combination, with_orders = request.param
-    project = checks.render(tmp_path / "service", combination.answers())
+    combination, with_resources = request.param
+    if with_resources:
+        committed = request.getfixturevalue("committed")
+        answers = {**checks.NAMES, **combination.answers()}
+        project = create(
+            tmp_path / "service", answers, defaults=True, template=str(committed), vcs_ref="v1",
+            quiet=True,
+        )  # fmt: skip
+        add(project, "orders", ["item_id:ref=items", "quantity:int", "note:text:optional"])
+        commit_all(project, "Orders")
+        add(project, "shipments", SHIPMENTS)
+    else:
+        project = checks.render(tmp_path / "service", combination.answers())
     installed = checks.install(project)
     assert installed.ok, installed.tail()
     port = free_port()
     with services.real_services(project, f"conformance_{combination.id}", slot=13) as env:
-        if with_orders:
-            resource_by_hand.add(project, combination["orm"])
-            resource_by_hand.migrate(project, combination["orm"], env["DATABASE_URL"], tmp_path)
         command = ["alembic", "upgrade", "head"] if combination["orm"] == "sqlalchemy" else [
             "aerich", "upgrade"
         ]  # fmt: skip
@@ -96,8 +110,8 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         ),
         pytest.param(
             (anchors()[2], True),
-            id=f"{anchors()[2].id}-with-orders",
-            marks=pytest.mark.xdist_group("conformance-orders"),
+            id=f"{anchors()[2].id}-with-resources",
+            marks=pytest.mark.xdist_group("conformance-resources"),
         ),
     ],
     indirect=True,

@@ -1,7 +1,8 @@
-"""A team's next resource, added by hand as the rendered README shows (`orders`, which refers to
-items): it takes new files only in its own folder, its test module and its migration, and one
-entry in each registry; the project then lints, type-checks and passes its suite, orders' tests
-included, on both backends."""
+"""A team's next resources, as a user adds them: `asyncforge add resource` writes a resource's
+folder, its test module, its migration and one line in each registry, and nothing else; the
+project then lints, type-checks and passes its suite on both backends, with nothing pending
+between models and migrations. A newer template release reaches every resource through
+`asyncforge update`, keeping the team's edits."""
 
 import subprocess
 from pathlib import Path
@@ -11,9 +12,8 @@ import pytest
 from asyncforge.matrix import backends as services
 from asyncforge.matrix import checks
 
-from . import resource_by_hand
+from .helpers import asyncforge, commit_all, committed_template, git
 
-PACKAGE = f"src/{checks.NAMES['package_name']}"
 PROJECTS = [
     pytest.param(
         {"orm": "sqlalchemy", "redis": True, "tasks": "celery", "prometheus": True},
@@ -21,50 +21,125 @@ PROJECTS = [
     ),
     pytest.param({"orm": "tortoise"}, id="tortoise-default"),
 ]
+ORDERS = ["item_id:ref=items", "quantity:int", "status:str:index", "note:text:optional"]
+SHIPMENTS = [
+    "order_id:ref=orders", "carrier:str", "tracking:uuid:unique", "weight:decimal",
+    "fragile:bool", "due:date", "sent_at:datetime:optional",
+]  # fmt: skip
+"""Every field type and modifier, between them."""
+PACKAGE = "src/shop"
+RESOURCE_FILES = ["__init__.py", "models.py", "repository.py", "router.py", "schemas.py"]
 
 
-def _git(project: Path, *arguments: str) -> str:
-    completed = subprocess.run(
-        ["git", *arguments], cwd=project, capture_output=True, text=True, check=True
-    )
-    return completed.stdout
+def _flags(answers: dict[str, object]) -> list[str]:
+    flags = []
+    for name, value in answers.items():
+        if isinstance(value, bool):
+            flags.append(f"--{name}" if value else f"--no-{name}")
+        else:
+            flags += [f"--{name}", str(value)]
+    return flags
+
+
+def _add(service: Path, name: str, *fields: str) -> list[str]:
+    added = asyncforge("add", "resource", name, *fields, "--project", str(service))
+    assert added.returncode == 0, added.stderr
+    return added.stdout.splitlines()[:-1]
+
+
+def _status(service: Path) -> list[str]:
+    return sorted(git(service, "status", "--porcelain", "--untracked-files=all").splitlines())
+
+
+def _nothing_pending(service: Path, orm: str, scratch: Path) -> None:
+    """The models and the migrations agree: Alembic's check at head, Aerich's offline diff."""
+    if orm == "sqlalchemy":
+        commands = [["alembic", "upgrade", "head"], ["alembic", "check"]]
+    else:
+        commands = [["aerich", "migrate", "--offline", "--name", "pending"]]
+    environment = checks.child_environment({"DATABASE_URL": f"sqlite:///{scratch}/check.db"})
+    for command in commands:
+        completed = subprocess.run(
+            [checks.uv_executable(), "run", "--frozen", *command], cwd=service, env=environment,
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        output = completed.stdout + completed.stderr
+        assert completed.returncode == 0, output
+    if orm == "tortoise":
+        assert "No changes detected" in output, output
+
+
+def release_v2(template: Path) -> None:
+    """A newer release that improves the resource template's router."""
+    router = template / "resource" / "src" / "{{package_name}}" / "resources"
+    router = router / "{{resource_name}}" / "router.py.jinja"
+    text = router.read_text()
+    old = '"""One page of {{ resource_name }} in id order, with their total number."""'
+    assert old in text
+    router.write_text(text.replace(old, old.replace("One page", "A page")))
+    commit_all(template, "v2")
+    git(template, "tag", "v2")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("answers", PROJECTS)
-def test_a_resource_added_by_hand_needs_only_its_own_files_and_passes_everywhere(
-    answers: dict[str, object],
-    tmp_path: Path,
-    postgres_database: str,
-    selected_backends: list[str],
+def test_resources_added_by_the_command_pass_everywhere_and_take_the_next_release(
+    answers: dict[str, object], tmp_path: Path, selected_backends: list[str]
 ) -> None:
     orm = str(answers["orm"])
-    project = checks.render(tmp_path / "shop", {**checks.NAMES, **answers})
-    installed = checks.install(project)
-    assert installed.ok, installed.tail()
-    _git(project, "init", "--quiet")
-    _git(project, "add", "--all")
-    _git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "new")
+    template = committed_template(tmp_path / "template-repo")
+    service = tmp_path / "shop"
+    made = asyncforge(
+        "new", str(service), "--vcs-ref", "v1", "--defaults", "--name", "shop", *_flags(answers),
+        template=template, timeout=600,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
 
-    resource_by_hand.add(project, orm)
-    migration = resource_by_hand.migrate(project, orm, postgres_database, tmp_path)
-    changed = sorted(_git(project, "status", "--porcelain", "--untracked-files=all").splitlines())
-
-    assert changed == sorted(
+    orders = _add(service, "orders", *ORDERS)
+    assert _status(service) == sorted(
         [
             f" M {PACKAGE}/resources/models.py",
             f" M {PACKAGE}/resources/routers.py",
-            f"?? {migration.relative_to(project)}",
+            "?? .copier-answers.resource-orders.yml",
             *(f"?? {PACKAGE}/resources/orders/{name}" for name in RESOURCE_FILES),
             "?? tests/test_orders.py",
+            *(f"?? {name}" for name in orders if "/migrations/" in name),
         ]
     )
-    for phase in (checks.lint(project), checks.typecheck(project)):
+    assert sum("/migrations/" in name for name in orders) == 1
+    commit_all(service, "Orders")
+    _add(service, "shipments", *SHIPMENTS)
+    commit_all(service, "Shipments")
+
+    for phase in (checks.lint(service), checks.typecheck(service)):
         assert phase.ok, phase.tail()
+    _nothing_pending(service, orm, tmp_path)
     for backend in selected_backends:
-        with services.backend_environment(backend, project, f"orders-{orm}", slot=15) as env:
-            suite = checks.run_suite(project, env)
+        with services.backend_environment(backend, service, f"resources-{orm}", slot=15) as env:
+            suite = checks.run_suite(service, env)
         assert suite.ok, f"{backend}: {suite.tail()}"
+    listed = asyncforge("resources", "--project", str(service))
+    assert listed.returncode == 0, listed.stderr
+    assert " ".join(SHIPMENTS) in listed.stdout
+    assert "items" in listed.stdout
 
+    router = service / PACKAGE / "resources" / "orders" / "router.py"
+    edited = router.read_text().replace('"""Create an order."""', '"""Place an order."""')
+    router.write_text(edited)
+    commit_all(service, "Our wording")
+    release_v2(template)
 
-RESOURCE_FILES = ["__init__.py", "models.py", "repository.py", "router.py", "schemas.py"]
+    updated = asyncforge("update", str(service), "--vcs-ref", "v2", template=template, timeout=600)
+
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert "resource orders: updated" in updated.stdout
+    assert "resource shipments: updated" in updated.stdout
+    for name in ("orders", "shipments"):
+        text = (service / PACKAGE / "resources" / name / "router.py").read_text()
+        assert f'"""A page of {name} in id order' in text
+    assert '"""Place an order."""' in router.read_text()
+    assert all(
+        line.startswith(" M ") and (line.endswith("router.py") or ".copier-answers" in line)
+        for line in _status(service)
+        if "uv.lock" not in line
+    ), _status(service)
