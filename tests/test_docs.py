@@ -72,10 +72,18 @@ def test_every_question_is_in_the_contract_and_no_other() -> None:
 
 
 def test_every_command_is_in_the_contract_and_no_other() -> None:
-    documented = {name.split()[1] for name in first_column(section("The `asyncforge` command"))}
+    documented = {
+        " ".join(word for word in name.split()[1:3] if word.isalpha() and word.islower())
+        for name in first_column(section("The `asyncforge` command"))
+    }
     registered = {
         command.name or (command.callback.__name__ if command.callback else "")
         for command in cli.registered_commands
+    } | {
+        f"{group.name} {command.name}"
+        for group in cli.registered_groups
+        if group.typer_instance is not None
+        for command in group.typer_instance.registered_commands
     }
 
     assert documented == registered

@@ -44,11 +44,10 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(repo, "init", "--quiet", "--initial-branch", "main")
     commit_all(repo, f"Release {PREVIOUS['version']}")
     git(repo, "tag", PREVIOUS_TAG)
-    shutil.rmtree(repo / "template")
     shutil.copy(ROOT / "copier.yml", repo)
-    shutil.copytree(
-        ROOT / "template", repo / "template", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    for folder in ("template", "resource", "includes"):
+        shutil.rmtree(repo / folder, ignore_errors=True)
+        shutil.copytree(ROOT / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__"))
     commit_all(repo, "This release")
     git(repo, "tag", CURRENT_TAG)
     return repo
@@ -105,13 +104,6 @@ def test_an_updated_project_is_what_this_release_renders(
     assert [name for name in expected if after[name] != expected[name]] == []
 
 
-RESOLVED_ROUTES = (
-    '"""Our routes."""\n\nfrom fastapi import APIRouter\n\nfrom . import health, ping\n\n'
-    "ROUTERS: list[APIRouter] = [health.router, ping.router]\n"
-)
-"""How the team resolves the conflict: the release's registry, with its own router in it."""
-
-
 def make_team_edits(project: Path) -> None:
     """A new router, a changed setting default, an extra dependency: what teams do first."""
     package = project / "src" / "my_service"
@@ -137,19 +129,16 @@ def test_a_teams_edits_survive_the_update_and_its_suite_passes(
 
     assert updated.returncode == 0, updated.stderr
     package = project / "src" / "my_service"
-    assert (package / "api" / "ping.py").is_file()
+    assert (package / "resources" / "ping.py").is_file()
     assert 'log_level: str = "WARNING"' in (package / "settings.py").read_text()
     assert '"tenacity>=9"' in (project / "pyproject.toml").read_text()
     assert (package / "resources" / "items" / "router.py").is_file()  # the release's change
     texts = [p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts]
     leftovers = [p.name for p in texts if p.suffix == ".rej"]
     markers = [str(p.relative_to(project)) for p in texts if b"<<<<<<< " in p.read_bytes()]
-    # The routers' registry moved to resources/ in 0.4.0: the team's registration, on lines the
-    # release rewrote, is a conflict to resolve, not an edit silently lost.
     assert leftovers == []
-    assert markers == ["src/my_service/api/__init__.py"]
-    assert "ping" in (package / "api" / "__init__.py").read_text()
-    (package / "api" / "__init__.py").write_text(RESOLVED_ROUTES)
+    assert markers == []
+    assert "    ping.router,\n" in (package / "resources" / "routers.py").read_text()
     installed = checks.install(project)
     assert installed.ok, installed.tail()
     with services.real_services(project, "release_update", slot=14) as environment:
