@@ -27,7 +27,7 @@ from .project import (
     read_answers,
 )
 
-TYPES = ("str", "text", "int", "decimal", "bool", "date", "datetime", "uuid")
+TYPES = ("str", "text", "int", "decimal", "bool", "date", "datetime", "uuid", "json")
 MODIFIERS = ("optional", "unique", "index")
 SHARED_ANSWERS = ("package_name", "orm", "redis", "tasks", "prometheus")
 """The service's answers a resource is rendered with; an update renders it with the current ones."""

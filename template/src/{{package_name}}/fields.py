@@ -6,6 +6,7 @@ has no dates, times or UUIDs, so those fields take `Timestamp`, `Day` and `Uuid`
 which read JSON's strings (ISO 8601, canonical UUIDs).
 """
 
+import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     PlainSerializer,
     WithJsonSchema,
 )
@@ -113,6 +115,16 @@ Amount = Annotated[
 ]
 """A decimal with two places (12 digits in all): read from a JSON number or string, answered as
 a number."""
+JsonObject = dict[str, JsonValue]
+"""A JSON object (a JSON array or string is refused: what a client sends is a document)."""
+
+
+def _parsed(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+StoredJson = Annotated[JsonObject, BeforeValidator(_parsed)]
+"""A `JsonObject` as read from the database, which may answer its text."""
 StoredAmount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 """An `Amount` as read from the database."""
 
