@@ -8,11 +8,12 @@
 Both raise `Refused` for a write the database refused, with the constraint it named.
 """
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import asyncpg
-from sqlalchemy import Dialect
+from sqlalchemy import JSON, Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
@@ -61,19 +62,59 @@ class SqlAlchemyStatements:
 
 class Compiled:
     """Each statement's SQL for asyncpg (`$1`, `$2`) and the names of its parameters in order,
-    compiled on first use. Statements are built once per repository class: kept by identity."""
+    compiled on first use. Statements are built once per repository class: kept by identity.
+
+    JSON is the one type whose values asyncpg does not take and give as SQLAlchemy does (text
+    through SQLAlchemy's codec): its parameters are encoded and its columns decoded here."""
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
-        self._sql: dict[int, tuple[str, tuple[str, ...]]] = {}
+        self._sql: dict[int, Prepared] = {}
 
-    def __call__(self, statement: ClauseElement) -> tuple[str, tuple[str, ...]]:
+    def __call__(self, statement: ClauseElement) -> "Prepared":
         found = self._sql.get(id(statement))
         if found is None:
             compiled = statement.compile(dialect=self._dialect)
-            found = (compiled.string, tuple(getattr(compiled, "positiontup", None) or ()))
+            names = tuple(getattr(compiled, "positiontup", None) or ())
+            encoders = {
+                name: processor
+                for name in names
+                if isinstance(compiled.binds[name].type, JSON)
+                and (processor := compiled.binds[name].type.bind_processor(self._dialect))
+            }
+            columns = getattr(statement, "exported_columns", ())
+            decoded = tuple(column.key for column in columns if isinstance(column.type, JSON))
+            found = Prepared(compiled.string, names, encoders, decoded)
             self._sql[id(statement)] = found
         return found
+
+
+class Prepared:
+    __slots__ = ("decoded", "encoders", "names", "sql")
+
+    def __init__(
+        self,
+        sql: str,
+        names: tuple[str, ...],
+        encoders: dict[str, Callable[[Any], Any]],
+        decoded: tuple[str, ...],
+    ) -> None:
+        self.sql, self.names, self.encoders, self.decoded = sql, names, encoders, decoded
+
+    def values(self, params: Mapping[str, Any]) -> list[Any]:
+        if not self.encoders:
+            return [params[name] for name in self.names]
+        return [
+            self.encoders[name](params[name])
+            if name in self.encoders and params[name] is not None
+            else params[name]
+            for name in self.names
+        ]
+
+    def read(self, row: Row) -> Row:
+        if not self.decoded:
+            return row
+        return {**row, **{key: json.loads(row[key]) for key in self.decoded if row[key] is not None}}
 
 
 class AsyncpgStatements:
@@ -82,14 +123,14 @@ class AsyncpgStatements:
         self._compiled = compiled
 
     async def row(self, statement: Any, **params: Any) -> Row | None:
-        sql, names = self._compiled(statement)
+        prepared = self._compiled(statement)
         try:
-            row: Row | None = await self.connection.fetchrow(sql, *(params[name] for name in names))
+            row: Row | None = await self.connection.fetchrow(prepared.sql, *prepared.values(params))
         except asyncpg.IntegrityConstraintViolationError as error:
             raise _refused(error) from error
-        return row
+        return None if row is None else prepared.read(row)
 
     async def rows(self, statement: Any, **params: Any) -> list[Row]:
-        sql, names = self._compiled(statement)
-        rows: list[Row] = await self.connection.fetch(sql, *(params[name] for name in names))
-        return rows
+        prepared = self._compiled(statement)
+        rows: list[Row] = await self.connection.fetch(prepared.sql, *prepared.values(params))
+        return rows if not prepared.decoded else [prepared.read(row) for row in rows]
