@@ -114,7 +114,8 @@ class Prepared:
     def read(self, row: Row) -> Row:
         if not self.decoded:
             return row
-        return {**row, **{key: json.loads(row[key]) for key in self.decoded if row[key] is not None}}
+        decoded = {key: json.loads(row[key]) for key in self.decoded if row[key] is not None}
+        return {**row, **decoded}
 
 
 class AsyncpgStatements:
