@@ -8,7 +8,6 @@
 Both raise `Refused` for a write the database refused, with the constraint it named.
 """
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -64,8 +63,8 @@ class Compiled:
     """Each statement's SQL for asyncpg (`$1`, `$2`) and the names of its parameters in order,
     compiled on first use. Statements are built once per repository class: kept by identity.
 
-    JSON is the one type whose values asyncpg does not take and give as SQLAlchemy does (text
-    through SQLAlchemy's codec): its parameters are encoded and its columns decoded here."""
+    JSON is the one type whose parameters asyncpg does not take as SQLAlchemy gives them:
+    SQLAlchemy's codec on the connection wants them as text, which its JSON type makes."""
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
@@ -76,30 +75,25 @@ class Compiled:
         if found is None:
             compiled = statement.compile(dialect=self._dialect)
             names = tuple(getattr(compiled, "positiontup", None) or ())
+            binds = getattr(compiled, "binds", {})
             encoders = {
                 name: processor
                 for name in names
-                if isinstance(compiled.binds[name].type, JSON)
-                and (processor := compiled.binds[name].type.bind_processor(self._dialect))
+                if isinstance(binds[name].type, JSON)
+                and (processor := binds[name].type.bind_processor(self._dialect))
             }
-            columns = getattr(statement, "exported_columns", ())
-            decoded = tuple(column.key for column in columns if isinstance(column.type, JSON))
-            found = Prepared(compiled.string, names, encoders, decoded)
+            found = Prepared(compiled.string, names, encoders)
             self._sql[id(statement)] = found
         return found
 
 
 class Prepared:
-    __slots__ = ("decoded", "encoders", "names", "sql")
+    __slots__ = ("encoders", "names", "sql")
 
     def __init__(
-        self,
-        sql: str,
-        names: tuple[str, ...],
-        encoders: dict[str, Callable[[Any], Any]],
-        decoded: tuple[str, ...],
+        self, sql: str, names: tuple[str, ...], encoders: dict[str, Callable[[Any], Any]]
     ) -> None:
-        self.sql, self.names, self.encoders, self.decoded = sql, names, encoders, decoded
+        self.sql, self.names, self.encoders = sql, names, encoders
 
     def values(self, params: Mapping[str, Any]) -> list[Any]:
         if not self.encoders:
@@ -110,12 +104,6 @@ class Prepared:
             else params[name]
             for name in self.names
         ]
-
-    def read(self, row: Row) -> Row:
-        if not self.decoded:
-            return row
-        decoded = {key: json.loads(row[key]) for key in self.decoded if row[key] is not None}
-        return {**row, **decoded}
 
 
 class AsyncpgStatements:
@@ -129,9 +117,9 @@ class AsyncpgStatements:
             row: Row | None = await self.connection.fetchrow(prepared.sql, *prepared.values(params))
         except asyncpg.IntegrityConstraintViolationError as error:
             raise _refused(error) from error
-        return None if row is None else prepared.read(row)
+        return row
 
     async def rows(self, statement: Any, **params: Any) -> list[Row]:
         prepared = self._compiled(statement)
         rows: list[Row] = await self.connection.fetch(prepared.sql, *prepared.values(params))
-        return rows if not prepared.decoded else [prepared.read(row) for row in rows]
+        return rows

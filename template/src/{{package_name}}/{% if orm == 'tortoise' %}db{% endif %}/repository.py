@@ -16,6 +16,7 @@ itself (see bench/README.md). Write new ones with `for_each_dialect`; for joins 
 use the model's QuerySets with `.using_db(self.connection)`.
 """
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -64,8 +65,15 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def _json_text(value: Any) -> Any:
+    return None if value is None else json.dumps(value)
+
+
 def _sqlite_converter(model_field: fields.Field[Any]) -> Callable[[Any], Any]:
-    """A column's values as Tortoise stores them on SQLite: decimals with the field's places."""
+    """A column's values as Tortoise stores them on SQLite: decimals with the field's places,
+    JSON as its text."""
+    if isinstance(model_field, fields.JSONField):
+        return _json_text
     places = getattr(model_field, "decimal_places", None)
     if places is None:
         return _sqlite_value
@@ -73,6 +81,10 @@ def _sqlite_converter(model_field: fields.Field[Any]) -> Callable[[Any], Any]:
     return lambda value: _sqlite_value(
         value.quantize(exponent) if isinstance(value, Decimal) else value
     )
+
+
+def _json_values(row: Row, columns: tuple[str, ...]) -> Row:
+    return {column: json.loads(row[column]) for column in columns if row[column] is not None}
 
 
 class _Statements:
@@ -95,6 +107,12 @@ class _Statements:
             for name, model_field in meta.fields_map.items()
             if name in meta.fields_db_projection
         }
+        self.json = tuple(
+            meta.fields_db_projection[name]
+            for name, model_field in meta.fields_map.items()
+            if isinstance(model_field, fields.JSONField) and name in meta.fields_db_projection
+        )
+        """JSON columns: asyncpg takes and gives them as text (Tortoise sets no codec)."""
         self.on_create: dict[str, Callable[[], Any]] = {}
         self.on_update: dict[str, Callable[[], Any]] = {}
         for name, model_field in meta.fields_map.items():
@@ -171,6 +189,8 @@ class Repository(Generic[Read]):
     def read(self, row: Row) -> Read:
         # asyncpg returns the model's types; SQLite returns text that pydantic must read.
         if self._dialect == "postgres":
+            if self._statements.json:
+                row = {**row, **_json_values(row, self._statements.json)}
             return self.schema.model_construct(**row)
         return self.schema.model_validate(row)
 
@@ -239,6 +259,12 @@ class Repository(Generic[Read]):
         if self._dialect == "sqlite":  # as Tortoise stores them: decimals with their places
             convert = self._statements.sqlite
             ordered = [convert[name](values[name]) for name in names]
+        elif self._statements.json:
+            json_columns = self._statements.json
+            ordered = [
+                _json_text(values[name]) if name in json_columns else values[name]
+                for name in names
+            ]
         else:
             ordered = [values[name] for name in names]
         if key is not None:
