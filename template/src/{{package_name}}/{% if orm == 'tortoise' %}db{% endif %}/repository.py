@@ -260,11 +260,8 @@ class Repository(Generic[Read]):
             convert = self._statements.sqlite
             ordered = [convert[name](values[name]) for name in names]
         elif self._statements.json:
-            json_columns = self._statements.json
-            ordered = [
-                _json_text(values[name]) if name in json_columns else values[name]
-                for name in names
-            ]
+            texts = self._statements.json
+            ordered = [_json_text(values[name]) if name in texts else values[name] for name in names]
         else:
             ordered = [values[name] for name in names]
         if key is not None:
