@@ -260,8 +260,8 @@ class Repository(Generic[Read]):
             convert = self._statements.sqlite
             ordered = [convert[name](values[name]) for name in names]
         elif self._statements.json:
-            texts = self._statements.json
-            ordered = [_json_text(values[name]) if name in texts else values[name] for name in names]
+            text = self._statements.json
+            ordered = [_json_text(values[name]) if name in text else values[name] for name in names]
         else:
             ordered = [values[name] for name in names]
         if key is not None:
