@@ -30,7 +30,7 @@ CHECKS = ",".join(
 )
 SHIPMENTS = [
     "order_id:ref=orders", "tracking:uuid:unique", "weight:decimal", "fragile:bool", "due:date",
-    "sent_at:datetime:optional",
+    "sent_at:datetime:optional", "details:json:optional",
 ]  # fmt: skip
 """Every field type of `add resource`, between the two resources."""
 MAX_EXAMPLES = 150

@@ -24,7 +24,7 @@ PROJECTS = [
 ORDERS = ["item_id:ref=items", "quantity:int", "status:str:index", "note:text:optional"]
 SHIPMENTS = [
     "order_id:ref=orders", "carrier:str", "tracking:uuid:unique", "weight:decimal",
-    "fragile:bool", "due:date", "sent_at:datetime:optional",
+    "fragile:bool", "due:date", "sent_at:datetime:optional", "details:json:optional",
 ]  # fmt: skip
 """Every field type and modifier, between them."""
 PACKAGE = "src/shop"

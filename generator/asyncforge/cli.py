@@ -271,7 +271,8 @@ Examples:
   asyncforge add resource categories title:str:unique --singular category --project ../shop
 \b
 Types: str (at most 200 characters), text, int, decimal (two places), bool, date, datetime,
-uuid, ref=<resource> (a reference to a row of that resource; the name ends in _id).
+uuid, json (a JSON object), ref=<resource> (a reference to a row of that resource; the name
+ends in _id).
 Modifiers: optional (may be null), unique, index.
 """
 
