@@ -108,10 +108,13 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             pytest.param((c, False), id=c.id, marks=pytest.mark.xdist_group(f"conformance-{c.id}"))
             for c in anchors()
         ),
-        pytest.param(
-            (anchors()[2], True),
-            id=f"{anchors()[2].id}-with-resources",
-            marks=pytest.mark.xdist_group("conformance-resources"),
+        *(
+            pytest.param(
+                (c, True),
+                id=f"{c.id}-with-resources",
+                marks=pytest.mark.xdist_group(f"conformance-resources-{c.id}"),
+            )
+            for c in anchors()[1:]  # one per ORM
         ),
     ],
     indirect=True,
