@@ -284,11 +284,11 @@ def add_resource(
         typer.Argument(help="Plural, lowercase name; also its path /api/v1/NAME", metavar="NAME"),
     ],
     fields: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             help="NAME:TYPE[:MODIFIER...], one per field", metavar="FIELD:TYPE[:MODIFIER...]"
         ),
-    ],
+    ] = None,
     project: Annotated[
         Path, typer.Option("--project", help="The service (default: the current directory)")
     ] = Path(),
@@ -302,7 +302,7 @@ def add_resource(
     with _user_errors():
         from .resources import add
 
-        written = add(project, name, fields, singular=singular)
+        written = add(project, name, fields or [], singular=singular)
     for line in written:
         typer.echo(line)
     typer.echo(f"added {name}: {len(written)} files; run the tests (uv run pytest), then commit")
