@@ -9,14 +9,15 @@ path and how to make a valid body, and inherits the checks:
             return {"item_id": item["id"], "quantity": 2}
 
 Checked: a row created reads back the same and pages list it; hostile bodies and a wrong JSON
-type in any field are 4xx JSON errors that store nothing; a missing row is 404 on every
-operation; out-of-range paging is 422; a database that cannot be reached is 503 with
+type in any field are 4xx JSON errors that store nothing; a change is seen by the next read
+(the cache, when there is one, is invalidated); a missing row is 404 on every operation; out-of-range paging is 422; a database that cannot be reached is 503 with
 `Retry-After`, bounded; every operation documents what it answers.
 """
 
 import json
 from typing import Any, ClassVar
 
+import pytest
 from httpx import AsyncClient
 
 from .conftest import ServeApp
@@ -114,6 +115,22 @@ class ResourceContract:
         )
 
         assert response.status_code == 422
+
+    async def test_a_change_is_seen_by_the_next_read(self, client: AsyncClient) -> None:
+        """A second valid body is a valid change: with a cache, the read before it is served
+        from the cache and the read after it is not."""
+        created = await client.post(self.path, json=await self.valid_body(client))
+        row = f"{self.path}/{created.json()['id']}"
+        first, again = await client.get(row), await client.get(row)
+        patched = await client.patch(row, json=await self.valid_body(client))
+        read = await client.get(row)
+
+        assert (first.status_code, patched.status_code) == (200, 200), patched.text
+        if "x-cache" in first.headers:
+            assert again.headers["x-cache"] == "hit"
+        assert read.json() == patched.json()
+        if patched.json() == first.json():
+            pytest.skip("two valid bodies of this resource are equal: no change to see")
 
     async def test_a_missing_row_is_404_on_every_operation(self, client: AsyncClient) -> None:
         row = f"{self.path}/{MISSING}"
