@@ -10,8 +10,9 @@ path and how to make a valid body, and inherits the checks:
 
 Checked: a row created reads back the same and pages list it; hostile bodies and a wrong JSON
 type in any field are 4xx JSON errors that store nothing; a change is seen by the next read
-(the cache, when there is one, is invalidated); a missing row is 404 on every operation; out-of-range paging is 422; a database that cannot be reached is 503 with
-`Retry-After`, bounded; every operation documents what it answers.
+(the cache, when there is one, is invalidated); a missing row is 404 on every operation;
+out-of-range paging is 422; a database that cannot be reached is 503 with `Retry-After`,
+bounded; every operation documents what it answers.
 """
 
 import json
