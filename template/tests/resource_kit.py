@@ -118,19 +118,19 @@ class ResourceContract:
         assert response.status_code == 422
 
     async def test_a_change_is_seen_by_the_next_read(self, client: AsyncClient) -> None:
-        """A second valid body is a valid change: with a cache, the read before it is served
-        from the cache and the read after it is not."""
+        """A second valid body is a valid change. The read before it fills the cache, when there
+        is one; the read after it must not be served the old answer."""
         created = await client.post(self.path, json=await self.valid_body(client))
         row = f"{self.path}/{created.json()['id']}"
-        first, again = await client.get(row), await client.get(row)
-        patched = await client.patch(row, json=await self.valid_body(client))
-        read = await client.get(row)
+        before = await client.get(row)
+        changes = await self.valid_body(client)
+        patched = await client.patch(row, json=changes)
+        after = await client.get(row)
 
-        assert (first.status_code, patched.status_code) == (200, 200), patched.text
-        if "x-cache" in first.headers:
-            assert again.headers["x-cache"] == "hit"
-        assert read.json() == patched.json()
-        if patched.json() == first.json():
+        assert (before.status_code, patched.status_code) == (200, 200), patched.text
+        fields = [*changes, "id"]  # not what background work may change meanwhile
+        assert {f: after.json()[f] for f in fields} == {f: patched.json()[f] for f in fields}
+        if all(before.json()[f] == patched.json()[f] for f in fields):
             pytest.skip("two valid bodies of this resource are equal: no change to see")
 
     async def test_a_missing_row_is_404_on_every_operation(self, client: AsyncClient) -> None:
