@@ -372,9 +372,9 @@ def update(
     run_copier_update(project, changes, vcs_ref=vcs_ref, quiet=quiet)
     conflicts = conflicts_in(project)
     resources: dict[str, list[str]] = {}
-    if not conflicts and any(project.glob(".copier-answers.resource-*.yml")):
-        from .resources import update_all
+    from .resources import answers_files, update_all
 
+    if not conflicts and answers_files(project):
         # Copier updates a clean project only: the service's update is committed for as long as
         # the resources' updates run, then left uncommitted with theirs, for review.
         commit_for_now(project, "asyncforge update: the service")

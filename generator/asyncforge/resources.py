@@ -10,7 +10,6 @@ it."""
 import keyword
 import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,16 @@ def answers_file(name: str) -> str:
     return f"{_ANSWERS_PREFIX}{name}.yml"
 
 
+def answers_files(project: Path) -> list[Path]:
+    """The answers file of every resource `add resource` made, by name."""
+    return sorted(project.glob(answers_file("*")))
+
+
+def _shared(service: dict[str, Any]) -> dict[str, Any]:
+    """The service's answers a resource is rendered with."""
+    return {key: service[key] for key in SHARED_ANSWERS if key in service}
+
+
 @dataclass(frozen=True)
 class Resource:
     """A resource found in a project: made by the command (with answers), by the template
@@ -71,8 +80,7 @@ class Field:
 
     def answer(self) -> dict[str, Any]:
         """As the resource's answers file records it."""
-        recorded = {key: value for key, value in vars(self).items() if value not in (None, False)}
-        return recorded
+        return {key: value for key, value in vars(self).items() if value not in (None, False)}
 
     @classmethod
     def from_answer(cls, answer: dict[str, Any]) -> "Field":
@@ -188,7 +196,10 @@ class Plan:
     singular: str
     fields: list[Field]
     package: Path
+    service: dict[str, Any]
+    """The service's answers file."""
     answers: dict[str, Any] = field(default_factory=dict)
+    """The resource's answers."""
 
 
 def plan(project: Path, name: str, specs: list[str], singular: str | None = None) -> Plan:
@@ -231,9 +242,8 @@ def plan(project: Path, name: str, specs: list[str], singular: str | None = None
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise GeneratorError(f"field {repeated[0]!r} is given twice")
-    shared = {key: answers[key] for key in SHARED_ANSWERS if key in answers}
-    return Plan(name, singular, fields, package, {
-        **shared,
+    return Plan(name, singular, fields, package, answers, {
+        **_shared(answers),
         "template_kind": "resource",
         "resource_name": name,
         "resource_singular": singular,
@@ -244,8 +254,7 @@ def plan(project: Path, name: str, specs: list[str], singular: str | None = None
 def _render(project: Path, chosen: Plan) -> list[str]:
     """Render the resource into a scratch folder first: a template release that has no resource
     half (older than 0.5.0) would render a whole service there, not into the project."""
-    answers = read_answers(project)
-    source, release = str(answers["_src_path"]), str(answers["_commit"])
+    source, release = str(chosen.service["_src_path"]), str(chosen.service["_commit"])
     expected = {
         answers_file(chosen.name),
         f"{chosen.package.relative_to(project)}/resources/{chosen.name}",
@@ -272,8 +281,9 @@ def _render(project: Path, chosen: Plan) -> list[str]:
     return written
 
 
-def _register(chosen: Plan) -> list[str]:
-    """One import and one entry in the routers' registry, one line in the models'."""
+def _register(project: Path, chosen: Plan) -> list[str]:
+    """One import and one entry in the routers' registry, one line in the models'; the two
+    files, relative to the project."""
     registries = chosen.package / "resources"
     routers = registries / "routers.py"
     text = routers.read_text()
@@ -294,32 +304,23 @@ def _register(chosen: Plan) -> list[str]:
     models.write_text(
         models.read_text() + f"from .{chosen.name}.models import {model_class} as {model_class}\n"
     )
-    return [str(routers), str(models)]
+    return [str(path.relative_to(project)) for path in (routers, models)]
 
 
-def _uv() -> str:
-    from .matrix import checks  # the same uv and environment the matrix runs projects with
-
-    return checks.uv_executable()
-
-
-def _run(project: Path, command: list[str], database_url: str) -> None:
+def _run(project: Path, commands: list[list[str]], database_url: str) -> None:
+    """The project's own tools, in its environment, as the matrix runs them."""
     from .matrix import checks
 
-    completed = subprocess.run(
-        [_uv(), "run", "--frozen", *command],
-        cwd=project,
-        env=checks.child_environment({"DATABASE_URL": database_url}),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    uv = checks.uv_executable()
+    ran = checks.run_phase(
+        "add resource",
+        [[uv, "run", "--frozen", *command] for command in commands],
+        project,
+        {"DATABASE_URL": database_url},
     )
-    if completed.returncode != 0:
-        detail = (completed.stderr or completed.stdout).strip().splitlines()
-        raise GeneratorError(
-            f"`{' '.join(command)}` failed in {project}: {detail[-1] if detail else 'no output'}"
-        )
+    if not ran.ok:
+        *_, last = ran.output.strip().splitlines() or ["no output"]
+        raise GeneratorError(f"a command of `add resource` failed in {project}: {last}")
 
 
 _UPGRADE = re.compile(
@@ -334,11 +335,17 @@ def _migrate(project: Path, chosen: Plan) -> Path:
     with tempfile.TemporaryDirectory() as scratch:
         sqlite_url = f"sqlite:///{scratch}/migrate.db"
         message = f"create {chosen.name}"
-        if read_answers(project)["orm"] == "sqlalchemy":
+        if chosen.service["orm"] == "sqlalchemy":
             folder = chosen.package / "db" / "migrations" / "versions"
             before = set(folder.glob("*.py"))
-            _run(project, ["alembic", "upgrade", "head"], sqlite_url)
-            _run(project, ["alembic", "revision", "--autogenerate", "-m", message], sqlite_url)
+            _run(
+                project,
+                [
+                    ["alembic", "upgrade", "head"],
+                    ["alembic", "revision", "--autogenerate", "-m", message],
+                ],
+                sqlite_url,
+            )
             [written] = set(folder.glob("*.py")) - before
         else:
             folder = chosen.package / "db" / "migrations" / "models"
@@ -350,7 +357,7 @@ def _migrate(project: Path, chosen: Plan) -> Path:
             ):
                 _run(
                     project,
-                    ["aerich", "migrate", "--offline", "--name", f"create_{chosen.name}"],
+                    [["aerich", "migrate", "--offline", "--name", f"create_{chosen.name}"]],
                     url,
                 )
                 [written] = set(folder.glob("*.py")) - before
@@ -368,7 +375,7 @@ def _migrate(project: Path, chosen: Plan) -> Path:
                 "    return SCHEMA_BY_DIALECT[db.capabilities.dialect]"
             )
             written.write_text(_UPGRADE.sub(lambda _: upgrade, generated))
-        _run(project, ["ruff", "format", "--quiet", str(written)], sqlite_url)
+        _run(project, [["ruff", "format", "--quiet", str(written)]], sqlite_url)
     return written
 
 
@@ -379,17 +386,12 @@ def add(project: Path, name: str, specs: list[str], *, singular: str | None = No
     chosen = plan(project, name, specs, singular)
     try:
         written = _render(project, chosen)
-        _register(chosen)
+        registries = _register(project, chosen)
         migration = _migrate(project, chosen)
     except BaseException:
         _undo(project)
         raise
-    return sorted({*written, str(migration.relative_to(project)),
-                   *(str(Path(p).relative_to(project)) for p in _registries(chosen))})  # fmt: skip
-
-
-def _registries(chosen: Plan) -> list[str]:
-    return [str(chosen.package / "resources" / name) for name in ("routers.py", "models.py")]
+    return sorted([*written, *registries, str(migration.relative_to(project))])
 
 
 def _undo(project: Path) -> None:
@@ -405,9 +407,9 @@ def update_all(project: Path, vcs_ref: str, quiet: bool = True) -> dict[str, lis
     temporarily and the changes are left uncommitted afterwards."""
     from .project import commit_for_now, conflicts_in, run_copier_update
 
-    shared = {k: v for k, v in read_answers(project).items() if k in SHARED_ANSWERS}
+    shared = _shared(read_answers(project))
     found: dict[str, list[str]] = {}
-    for recorded in sorted(project.glob(f"{_ANSWERS_PREFIX}*.yml")):
+    for recorded in answers_files(project):
         name = recorded.name.removeprefix(_ANSWERS_PREFIX).removesuffix(".yml")
         run_copier_update(project, shared, vcs_ref=vcs_ref, answers_file=recorded.name, quiet=quiet)
         found[name] = conflicts_in(project)
@@ -419,4 +421,13 @@ def describe(project: Path) -> list[Resource]:
     return sorted(find_resources(project.resolve()).values(), key=lambda r: r.name)
 
 
-__all__ = ["ANSWERS_FILE", "Field", "Resource", "add", "answers_file", "describe", "update_all"]
+__all__ = [
+    "ANSWERS_FILE",
+    "Field",
+    "Resource",
+    "add",
+    "answers_file",
+    "answers_files",
+    "describe",
+    "update_all",
+]
