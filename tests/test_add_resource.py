@@ -1,6 +1,7 @@
 """`asyncforge add resource` refuses a bad command line in one line that names what is wrong,
 before anything is written; `asyncforge resources` lists what a service has."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,18 @@ def test_the_help_shows_examples_and_every_type() -> None:
     assert "asyncforge add resource orders item_id:ref=items" in shown.stdout
     for kind in ("str", "text", "int", "decimal", "bool", "date", "datetime", "uuid", "json"):
         assert kind in shown.stdout
+
+
+def test_a_template_recorded_by_a_relative_path_is_refused(service: Path) -> None:
+    """Plain `copier copy . DEST` records `_src_path: .`, which names nothing later."""
+    answers = service / ".copier-answers.yml"
+    answers.write_text(re.sub(r"(?m)^_src_path: .*$", "_src_path: .", answers.read_text()))
+    git(service, "commit", "--quiet", "-am", "relative source")
+    try:
+        refused = asyncforge("add", "resource", "orders", "title:str", "--project", str(service))
+    finally:
+        git(service, "reset", "--quiet", "--hard", "HEAD~1")
+
+    assert refused.returncode == 1
+    assert "names its template by a relative path (.)" in refused.stderr
+    assert git(service, "status", "--porcelain") == ""

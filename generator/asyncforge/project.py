@@ -30,7 +30,7 @@ def release_tags(source: str) -> list[str]:
     pre-releases)."""
     from packaging.version import InvalidVersion, Version
 
-    path = _local_path(source)
+    path = local_path(source)
     url = str(path.resolve()) if path is not None else source.removeprefix("git+")
     listed = subprocess.run(
         ["git", "ls-remote", "--tags", "--refs", "--", url],
@@ -57,7 +57,7 @@ def _update_ref(source: str, vcs_ref: str | None) -> str:
             return tags[0]
         _warn(f"the template at {source} has no release tags; updating to its HEAD")
         return "HEAD"
-    path = _local_path(source)
+    path = local_path(source)
     if path is not None:
         found = subprocess.run(
             ["git", "rev-parse", "--verify", "--quiet", f"{vcs_ref}^{{commit}}"],
@@ -141,19 +141,19 @@ _REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*://|^gh:|^gl:|^[^/]+@[^/]+:")
 """A template source that is a URL (`file://` included) or a `gh:`/`gl:`/ssh shorthand."""
 
 
-def _local_path(source: str) -> Path | None:
+def local_path(source: str) -> Path | None:
     """The folder a template source names when it is a plain path, else `None`."""
     return None if _REMOTE.match(source) else Path(source).expanduser()
 
 
 def _is_local(source: str) -> bool:
     """A source only this machine can reach: a path or a `file://` URL."""
-    return _local_path(source) is not None or source.startswith(("file://", "git+file://"))
+    return local_path(source) is not None or source.startswith(("file://", "git+file://"))
 
 
 def _local_checkout(source: str) -> Path | None:
     """The folder of a template given as a local path that is a git checkout, else `None`."""
-    path = _local_path(source)
+    path = local_path(source)
     if path is None or not path.is_dir():
         return None
     inside = subprocess.run(

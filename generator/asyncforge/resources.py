@@ -23,6 +23,7 @@ from .project import (
     copy_template,
     dirty_files,
     git,
+    local_path,
     read_answers,
 )
 
@@ -215,6 +216,13 @@ def plan(project: Path, name: str, specs: list[str], singular: str | None = None
         raise GeneratorError(
             f"{project} has uncommitted changes ({', '.join(dirty[:5])}); commit or stash them "
             "first, so that what the command writes can be reviewed and undone"
+        )
+    source = str(answers.get("_src_path", ""))
+    local = local_path(source)
+    if local is not None and not local.is_absolute():
+        raise GeneratorError(
+            f"{project / ANSWERS_FILE} names its template by a relative path ({source}), which "
+            "cannot be found again; set _src_path to the template's git URL or absolute path"
         )
     if not _IDENTIFIER.match(name) or keyword.iskeyword(name):
         raise GeneratorError(
