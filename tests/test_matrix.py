@@ -1,11 +1,12 @@
 """Every combination of options renders a project that installs on a supported Python, lints,
-type-checks, and passes its own suite on both backends: the real services on loopback and the
-embedded defaults. Pythons rotate across combinations; the anchors run on every one.
-`asyncforge matrix` runs the same checks."""
+type-checks, and passes its own suite on a backend: the real services on loopback or the embedded
+defaults. Pythons and backends rotate across combinations; the anchors run on every Python and on
+both backends, so every option value does too. `asyncforge matrix` runs the same checks."""
 
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,11 @@ ASYNCFORGE = str(Path(sys.executable).parent / "asyncforge")
 RUNS = runs(all_combinations())
 DEFAULT, *ALL_ON = anchors()
 """The default combination, then the all-on combination of each ORM."""
+OPTION_VALUES = {
+    name: sorted({c[name] for c in all_combinations()}, key=str) for name in DEFAULT.answers()
+}
+SLOTS = {run.id: slot for slot, run in enumerate(RUNS, start=1)}
+"""Each run's own Redis database and PostgreSQL name, whichever backends it runs on."""
 PREPARED: dict[str, Prepared] = {}
 """One environment per run, shared by its suites on both backends (xdist keeps a run's tests on
 one worker: they share its group)."""
@@ -39,7 +45,9 @@ BACKEND_SAYS = {
 
 def prepared(run: Run, tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     if run.id not in PREPARED:
-        PREPARED[run.id] = prepare(run, tmp_path_factory.mktemp("matrix"))
+        # One mypy cache per xdist worker: its runs are prepared one at a time.
+        type_cache = tmp_path_factory.getbasetemp() / "mypy-cache"
+        PREPARED[run.id] = prepare(run, tmp_path_factory.mktemp("matrix"), type_cache=type_cache)
     return PREPARED[run.id]
 
 
@@ -55,27 +63,31 @@ def test_renders_installs_lints_and_type_checks(
     assert environment.ok, environment.failure()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each run's suites on its backends; with `--backend`, every run's on those instead, so that
+    each combination still runs its suite."""
+    if metafunc.definition.name != "test_passes_its_own_suite":
+        return
+    chosen: list[str] | None = metafunc.config.getoption("--backend")
+    planned = runs(all_combinations(), backends=chosen) if chosen else RUNS
+    metafunc.parametrize(
+        ("run", "backend"),
+        [
+            pytest.param(r, b, id=f"{r.id}-{b}", marks=pytest.mark.xdist_group(r.id))
+            for r in planned
+            for b in r.backends
+        ],
+    )
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("run", "backend"),
-    [
-        pytest.param(r, b, id=f"{r.id}-{b}", marks=pytest.mark.xdist_group(r.id))
-        for r in RUNS
-        for b in BACKENDS
-    ],
-)
 def test_passes_its_own_suite(
-    run: Run,
-    backend: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    selected_backends: list[str],
+    run: Run, backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    if backend not in selected_backends:
-        pytest.skip(f"--backend leaves {backend} out")
     environment = prepared(run, tmp_path_factory)
     assert environment.ok, environment.failure()
 
-    phase = suite(environment, backend, slot=RUNS.index(run) + 1)
+    phase = suite(environment, backend, slot=SLOTS[run.id])
 
     assert phase.ok, f"{run.id} on {backend}:\n{phase.tail(80)}"
     assert "passed" in phase.test_counts()
@@ -86,6 +98,26 @@ def test_passes_its_own_suite(
 def test_every_combination_runs_on_a_supported_python() -> None:
     assert {run.combination for run in RUNS} == set(all_combinations())
     assert {run.python for run in RUNS} == set(supported_pythons())
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [pytest.param(o, v, id=f"{o}={v}") for o, values in OPTION_VALUES.items() for v in values],
+)
+def test_every_option_value_runs_on_every_python_and_both_backends(
+    option: str, value: object
+) -> None:
+    with_value = [run for run in RUNS if run.combination[option] == value]
+
+    assert {run.python for run in with_value} == set(supported_pythons())
+    assert {backend for run in with_value for backend in run.backends} == set(BACKENDS)
+
+
+def test_each_combination_runs_its_suite_once_except_the_anchors() -> None:
+    suites = Counter(run.combination for run in RUNS for _ in run.backends)
+
+    assert {suites[c] for c in all_combinations() if c not in anchors()} == {1}
+    assert {suites[c] for c in anchors()} == {len(supported_pythons()) + 1}
 
 
 @pytest.mark.parametrize("python", supported_pythons())
@@ -135,7 +167,7 @@ def test_matrix_lists_its_runs_as_json_for_a_ci_matrix() -> None:
     assert result.returncode == 0, result.stderr
     listed = json.loads(result.stdout)
     assert [entry["id"] for entry in listed] == [run.id for run in RUNS]
-    assert all(entry["backends"] == list(BACKENDS) for entry in listed)
+    assert [entry["backends"] for entry in listed] == [list(run.backends) for run in RUNS]
     assert select(listed[0]["only"]) == [RUNS[0].combination]
 
 
@@ -148,6 +180,7 @@ def test_matrix_python_flag_runs_every_selected_combination_on_that_python() -> 
     listed = json.loads(result.stdout)
     assert len(listed) == 8
     assert {entry["python"] for entry in listed} == {"3.13"}
+    assert all(entry["backends"] == list(BACKENDS) for entry in listed)
 
 
 @pytest.mark.slow

@@ -10,8 +10,9 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -363,10 +364,17 @@ def _results_table(results: "list[tuple[Prepared, dict[str, Phase]]]") -> "Table
     return table
 
 
+class Backend(StrEnum):
+    """`asyncforge matrix --backend`: where the rendered suites run (see matrix.backends)."""
+
+    real = "real"
+    embedded = "embedded"
+
+
 MATRIX_EXAMPLES = """\
 \b
 Examples:
-  asyncforge matrix                      # every run of the rotation, both backends
+  asyncforge matrix                      # every run of the rotation
   asyncforge matrix --only orm=tortoise,redis=true --backend embedded
   asyncforge matrix --python 3.13 --keep # every combination on 3.13, projects kept
   asyncforge matrix --list --json        # the runs, for a CI job matrix
@@ -387,8 +395,13 @@ def matrix(
         ),
     ] = None,
     backend: Annotated[
-        Literal["real", "embedded"] | None,
-        typer.Option("--backend", help="Run the suites on this backend only (default: both)"),
+        list[Backend] | None,
+        typer.Option(
+            "--backend",
+            metavar="[real|embedded]",
+            help="Run the suites on this backend (repeatable); default: the rotation's, or both "
+            "with --python",
+        ),
     ] = None,
     keep: Annotated[
         bool, typer.Option("--keep", help="Leave the rendered projects for inspection")
@@ -405,17 +418,16 @@ def matrix(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .matrix import BACKENDS, Phase, Prepared, prepare, runs, select, suite
+    from .matrix import Phase, Prepared, prepare, runs, select, suite
 
     try:
-        planned = runs(select(only), python)
+        planned = runs(select(only), python, backends=[b.value for b in backend or ()])
     except ValueError as error:
         raise _fail(f"--only: {error}", 2) from None
     if not planned:
         raise _fail("--only matches no combination", 2)
-    backends: list[str] = [backend] if backend else list(BACKENDS)
     if list_runs:
-        _print_runs(planned, backends, as_json=as_json)
+        _print_runs(planned, as_json=as_json)
         return
     console = Console()
     workdir = Path(tempfile.mkdtemp(prefix="asyncforge-matrix-"))
@@ -428,7 +440,7 @@ def matrix(
         for slot, run in enumerate(planned, start=1):
             progress.update(bar, description=run.id)
             prepared = prepare(run, workdir)
-            suites = {b: suite(prepared, b, slot=slot) for b in backends} if prepared.ok else {}
+            suites = {b: suite(prepared, b, slot=slot) for b in run.backends} if prepared.ok else {}
             results.append((prepared, suites))
             progress.advance(bar)
     console.print(_results_table(results))
@@ -446,20 +458,20 @@ def matrix(
         console.print(f"rendered projects kept in {workdir}")
     else:
         shutil.rmtree(workdir, ignore_errors=True)
-    total = len(planned) * len(backends)
+    total = sum(len(run.backends) for run in planned)
     if failed:
         raise _fail(f"{len(failed)} of {total} runs failed: {', '.join(failed)}")
     console.print(f"all {total} runs passed")
 
 
-def _print_runs(planned: "list[Run]", backends: list[str], *, as_json: bool) -> None:
+def _print_runs(planned: "list[Run]", *, as_json: bool) -> None:
     entries = [
         {
             "id": run.id,
             "combination": run.combination.id,
             "only": ",".join(f"{k}={str(v).lower()}" for k, v in run.combination.answers().items()),
             "python": run.python,
-            "backends": backends,
+            "backends": list(run.backends),
         }
         for run in planned
     ]
@@ -467,7 +479,8 @@ def _print_runs(planned: "list[Run]", backends: list[str], *, as_json: bool) -> 
         typer.echo(json.dumps(entries))
         return
     for entry in entries:
-        typer.echo(f"{entry['combination']:<50} python {entry['python']}  {' '.join(backends)}")
+        backends = " ".join(entry["backends"])
+        typer.echo(f"{entry['combination']:<50} python {entry['python']}  {backends}")
 
 
 @app.command()

@@ -153,17 +153,26 @@ def lint(project: Path) -> Phase:
     )
 
 
-def typecheck(project: Path) -> Phase:
-    return run_phase("typecheck", [[uv_executable(), "run", "--frozen", "mypy"]], project)
+def typecheck(project: Path, cache: Path | None = None) -> Phase:
+    """mypy; with `cache`, its incremental cache is shared with other projects' runs (one at a
+    time), so the libraries they have in common are analysed once, not once per combination."""
+    env = {"MYPY_CACHE_DIR": str(cache)} if cache is not None else None
+    return run_phase("typecheck", [[uv_executable(), "run", "--frozen", "mypy"]], project, env)
 
 
-def run_suite(project: Path, env: Mapping[str, str] | None = None) -> Phase:
+def run_suite(
+    project: Path, env: Mapping[str, str] | None = None, modules: Sequence[str] = ()
+) -> Phase:
+    """The project's suite, or only `modules` of it."""
     command = [uv_executable(), "run", "--frozen", "pytest", "-q", "-p", "no:cacheprovider"]
-    return run_phase("test", [command], project, env)
+    return run_phase("test", [[*command, *modules]], project, env)
 
 
-def prepare(run: Run, workdir: Path, *, template: Path | None = None) -> Prepared:
-    """Render, install on the run's Python, lint and type-check, stopping at the first failure."""
+def prepare(
+    run: Run, workdir: Path, *, template: Path | None = None, type_cache: Path | None = None
+) -> Prepared:
+    """Render, install on the run's Python, lint and type-check, stopping at the first failure.
+    Runs prepared one after another may share `type_cache` (default: one per `workdir`)."""
     prepared = Prepared(run, workdir / run.id)
     started = time.perf_counter()
     try:
@@ -173,10 +182,10 @@ def prepare(run: Run, workdir: Path, *, template: Path | None = None) -> Prepare
         return prepared
     prepared.phases.append(Phase("render", True, time.perf_counter() - started))
     prepared.phases.append(install(prepared.project, run.python))
-    for step in (lint, typecheck):
-        if not prepared.phases[-1].ok:
-            break
-        prepared.phases.append(step(prepared.project))
+    if prepared.phases[-1].ok:
+        prepared.phases.append(lint(prepared.project))
+    if prepared.phases[-1].ok:
+        prepared.phases.append(typecheck(prepared.project, type_cache or workdir / ".mypy_cache"))
     return prepared
 
 

@@ -1,8 +1,10 @@
-"""Every combination of the template's options, and which Python runs each one.
+"""Every combination of the template's options, and which Python and backends run each one.
 
 The axes are the option questions of `copier.yml` (bools and choices); the supported Pythons are
-its hidden `python_versions`. Each combination runs on one Python, rotating, except the anchors
-(the default combination and the all-on combination of each data layer), which run on every one.
+its hidden `python_versions`. Each combination runs its suite once, on one Python and one backend,
+both rotating; the anchors (the default combination and the all-on combination of each data
+layer) run on every Python, on both backends on the first. So every option value runs on every
+Python and on both backends, and the suite's cost grows by one run per added combination.
 """
 
 import itertools
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..template import Question, fact, options
+from .backends import BACKENDS
 
 ANCHOR_AXIS = "orm"
 """Every supported Python runs the all-on combination of each value of this axis."""
@@ -44,10 +47,11 @@ class Combination:
 
 @dataclass(frozen=True)
 class Run:
-    """A combination on one Python: one environment, whose suite runs on each backend."""
+    """A combination on one Python: one environment, whose suite runs on each of `backends`."""
 
     combination: Combination
     python: str
+    backends: tuple[str, ...] = BACKENDS
 
     @property
     def id(self) -> str:
@@ -87,22 +91,36 @@ def runs(
     combinations: Iterable[Combination],
     pythons: Sequence[str] | None = None,
     root: Path | None = None,
+    backends: Sequence[str] | None = None,
 ) -> list[Run]:
-    """Each combination on the given Pythons; without `pythons`, the rotation: anchors on every
-    supported Python, every other combination on the next one in turn."""
+    """Each combination on the given Pythons and backends (both when none are given); without
+    `pythons`, the rotation: anchors on every supported Python, on both backends on the first
+    and on one in turn on the others; every other combination on the next Python and the next
+    backend in turn."""
     chosen = list(combinations)
     if pythons:
-        return [Run(c, python) for c in chosen for python in pythons]
+        both = tuple(backends or BACKENDS)
+        return [Run(c, python, both) for c in chosen for python in pythons]
     supported = supported_pythons(root)
     anchored = set(anchors(root))
     planned: list[Run] = []
-    turn = 0
+    python_turn = backend_turn = 0
+
+    def next_backend() -> tuple[str, ...]:
+        nonlocal backend_turn
+        backend_turn += 1
+        return (BACKENDS[(backend_turn - 1) % len(BACKENDS)],)
+
     for combination in all_combinations(root):
         if combination in anchored:
-            planned.extend(Run(combination, python) for python in supported)
+            planned.append(Run(combination, supported[0], BACKENDS))
+            planned.extend(Run(combination, python, next_backend()) for python in supported[1:])
         else:
-            planned.append(Run(combination, supported[turn % len(supported)]))
-            turn += 1
+            python = supported[python_turn % len(supported)]
+            planned.append(Run(combination, python, next_backend()))
+            python_turn += 1
+    if backends:
+        planned = [Run(r.combination, r.python, tuple(backends)) for r in planned]
     return [run for run in planned if run.combination in chosen]
 
 
