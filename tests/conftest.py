@@ -18,6 +18,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+LONGEST_FIRST = [
+    "test_resources.py", "test_api_conformance.py", "test_matrix.py", "test_update.py",
+    "test_releases.py", "test_bench.py",
+]  # fmt: skip
+"""Modules whose tests take minutes, longest first. xdist hands out test groups in collection
+order: a long one collected last would run alone on one core at the end while the other idles."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module keeps its own order
+
+
 @pytest.fixture(scope="session")
 def selected_backends(pytestconfig: pytest.Config) -> list[str]:
     chosen: list[str] | None = pytestconfig.getoption("--backend")
