@@ -9,7 +9,7 @@ Python and on both backends, and the suite's cost grows by one run per added com
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,20 @@ def supported_pythons(root: Path | None = None) -> tuple[str, ...]:
     return tuple(str(version) for version in fact("python_versions", root))
 
 
+def _rotation(root: Path | None) -> list[Run]:
+    supported = supported_pythons(root)
+    anchored = set(anchors(root))
+    python_turns, backend_turns = itertools.cycle(supported), itertools.cycle(BACKENDS)
+    planned: list[Run] = []
+    for combination in all_combinations(root):
+        if combination in anchored:
+            planned.append(Run(combination, supported[0], BACKENDS))
+            planned += [Run(combination, p, (next(backend_turns),)) for p in supported[1:]]
+        else:
+            planned.append(Run(combination, next(python_turns), (next(backend_turns),)))
+    return planned
+
+
 def runs(
     combinations: Iterable[Combination],
     pythons: Sequence[str] | None = None,
@@ -98,29 +112,9 @@ def runs(
     and on one in turn on the others; every other combination on the next Python and the next
     backend in turn."""
     chosen = list(combinations)
-    if pythons:
-        both = tuple(backends or BACKENDS)
-        return [Run(c, python, both) for c in chosen for python in pythons]
-    supported = supported_pythons(root)
-    anchored = set(anchors(root))
-    planned: list[Run] = []
-    python_turn = backend_turn = 0
-
-    def next_backend() -> tuple[str, ...]:
-        nonlocal backend_turn
-        backend_turn += 1
-        return (BACKENDS[(backend_turn - 1) % len(BACKENDS)],)
-
-    for combination in all_combinations(root):
-        if combination in anchored:
-            planned.append(Run(combination, supported[0], BACKENDS))
-            planned.extend(Run(combination, python, next_backend()) for python in supported[1:])
-        else:
-            python = supported[python_turn % len(supported)]
-            planned.append(Run(combination, python, next_backend()))
-            python_turn += 1
+    planned = [Run(c, p) for c in chosen for p in pythons] if pythons else _rotation(root)
     if backends:
-        planned = [Run(r.combination, r.python, tuple(backends)) for r in planned]
+        planned = [replace(run, backends=tuple(backends)) for run in planned]
     return [run for run in planned if run.combination in chosen]
 
 
