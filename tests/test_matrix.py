@@ -34,7 +34,7 @@ OPTION_VALUES = {
 SLOTS = {run.id: slot for slot, run in enumerate(RUNS, start=1)}
 """Each run's own Redis database and PostgreSQL name, whichever backends it runs on."""
 PREPARED: dict[str, Prepared] = {}
-"""One environment per run, shared by its suites on both backends (xdist keeps a run's tests on
+"""One environment per run, shared by its suites on its backends (xdist keeps a run's tests on
 one worker: they share its group)."""
 
 BACKEND_SAYS = {

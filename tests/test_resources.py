@@ -121,6 +121,8 @@ def test_resources_added_by_the_command_pass_everywhere_and_take_the_next_releas
     for phase in (checks.lint(service), checks.typecheck(service)):
         assert phase.ok, phase.tail()
     _nothing_pending(service, orm, tmp_path)
+    if whole_suite_on not in selected_backends:  # --backend: the whole suite on that one
+        whole_suite_on = selected_backends[0]
     for backend in selected_backends:
         modules = [] if backend == whole_suite_on else REACHED_BY_RESOURCES
         with services.backend_environment(backend, service, f"resources-{orm}", slot=15) as env:
