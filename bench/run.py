@@ -19,6 +19,7 @@ import importlib.util
 import json
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -246,6 +247,38 @@ def sessions_opened(database: str) -> int:
     )
 
 
+def _backends_query(database: str) -> str:
+    return f"SELECT pid || '@' || backend_start FROM pg_stat_activity WHERE datname = '{database}'"
+
+
+@contextmanager
+def connections_started(database: str) -> Iterator[set[str]]:
+    """The connections to `database` that start while the block runs, seen by sampling
+    pg_stat_activity every 0.1 s (one psql, one connection, to another database).
+
+    `pg_stat_database.sessions` counts a connection when its backend next flushes its statistics,
+    which a busy machine can put off by seconds: a pool connection opened at the end of a warm-up
+    then lands in the measured run. A connection that shows in the samples with a start unseen
+    before the block is one the run opened; a pool that churned would show there."""
+    before = set(psql("postgres", _backends_query(database)).splitlines())
+    started: set[str] = set()
+    with tempfile.TemporaryFile("w+") as samples:
+        watcher = subprocess.Popen(
+            ["psql", POSTGRES, "-qAt"], stdin=subprocess.PIPE, stdout=samples, text=True
+        )
+        assert watcher.stdin is not None
+        watcher.stdin.write(f"{_backends_query(database)}\n\\watch 0.1\n")
+        watcher.stdin.close()
+        try:
+            yield started
+        finally:
+            time.sleep(0.3)  # a last sample after the block
+            watcher.send_signal(signal.SIGINT)  # ends the \watch; psql then meets the end of input
+            watcher.wait(timeout=30)
+            samples.seek(0)
+            started.update(set(samples.read().splitlines()) - before - {""})
+
+
 def worker_rss_mb(master: int) -> float | None:
     children = Path(f"/proc/{master}/task/{master}/children")
     pids = children.read_text().split() if children.exists() else []
@@ -391,14 +424,18 @@ def _measure(
             warm_up(base, script, make_args, database, options, settle=target.app is None)
             before = sessions_opened(database)
             args = make_args(uuid.uuid4().hex[:8])  # POSTs never reuse a name of the warm-up
-            report = wrk(base, script, args, options.duration, options.connections)
-            run_seconds = options.duration
-            while report["requests"] == 0 and run_seconds < MAX_RUN_SECONDS:
-                run_seconds *= 2  # a machine too busy to answer in time: measure longer
-                log(f"{target.name} {scenario}: no answer; measuring for {run_seconds} s")
-                report = wrk(base, script, args, run_seconds, options.connections)
+            with connections_started(database) as started:
+                report = wrk(base, script, args, options.duration, options.connections)
+                run_seconds = options.duration
+                while report["requests"] == 0 and run_seconds < MAX_RUN_SECONDS:
+                    run_seconds *= 2  # a machine too busy to answer in time: measure longer
+                    log(f"{target.name} {scenario}: no answer; measuring for {run_seconds} s")
+                    report = wrk(base, script, args, run_seconds, options.connections)
             time.sleep(1)
-            after = sessions_opened(database)
+            # The counter gives the full count (references open hundreds of short connections,
+            # most between two samples); when no connection started during the run, what it
+            # gained was reported late by connections of the warm-up.
+            new_connections = sessions_opened(database) - before if started else 0
             seconds = report["duration_us"] / 1e6
             errors = sum(
                 report[f"{kind}_errors"] for kind in ("connect", "read", "write", "status")
@@ -407,11 +444,12 @@ def _measure(
                 Measurement(
                     target.name, scenario, round_, round(report["requests"] / seconds, 1),
                     report["p50_us"] / 1000, report["p99_us"] / 1000, errors, report["timeouts"],
-                    after - before, worker_rss_mb(master) if scenario == "create" else None, report,
+                    new_connections, worker_rss_mb(master) if scenario == "create" else None,
+                    report,
                 )
             )  # fmt: skip
             log(f"round {round_} {target.name} {scenario}: {results[-1].rps:,.0f} req/s, "
-                f"p99 {results[-1].p99_ms:.1f} ms, new connections {after - before}")  # fmt: skip
+                f"p99 {results[-1].p99_ms:.1f} ms, new connections {new_connections}")  # fmt: skip
     if "create" in target.scenarios:
         psql(database, "VACUUM ANALYZE items")
     return results
