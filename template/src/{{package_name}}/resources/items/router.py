@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from ...api.deps import DatabaseDep
+from ...api.deps import DatabaseDep, JobsDep
 from ...api.paths import V1
 from ...cache_policy import CachingRoute, cacheable
 from ...errors import error_responses
 from ...fields import MAX_ID, id_path
-from ...jobs import JobsDep
 from .jobs import PROCESS_ITEM
 from .repository import ItemRepository
 from .schemas import (
