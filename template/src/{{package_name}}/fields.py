@@ -8,11 +8,14 @@ which read JSON's strings (ISO 8601, canonical UUIDs).
 
 import json
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
+from annotated_types import GroupedMetadata
 from fastapi import Path
 from pydantic import (
     AfterValidator,
@@ -69,50 +72,64 @@ Timestamp = Annotated[datetime, _text_of(datetime, "2026-01-31T12:00:00Z"), Fiel
 Day = Annotated[date, _text_of(date, "2026-01-31"), Field(strict=False)]
 Uuid = Annotated[UUID, _text_of(UUID, "0b7e9c1e-5f4c-4d2e-9f0a-2c1d3e4f5a6b"), Field(strict=False)]
 
-AMOUNT_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
-_AMOUNT_TEXT = re.compile(AMOUNT_PATTERN)
-MAX_AMOUNT = Decimal("9999999999.99")
+
+def _no_negative_zero(value: Decimal) -> Decimal:
+    return abs(value) if value.is_zero() else value
 
 
-def _amount_input(value: Any) -> Any:
-    """A JSON number, or a string of digits with at most two decimals; not `true`, nor what
-    `Decimal` would also read (`"1e3"`, `"NaN"`)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError("must be a number, e.g. 12.50")
-    if isinstance(value, str) and not _AMOUNT_TEXT.match(value):
-        raise ValueError("must be a number with at most two decimals, e.g. 12.50")
-    return value
+@dataclass(frozen=True)
+class TwoDecimals(GroupedMetadata):
+    """A decimal with at most two places and `integer_digits` before them, read from a JSON
+    number or a string of digits and answered as a number: `Annotated[Decimal, TwoDecimals(8)]`.
+    Refused: `true`, and what `Decimal` would also read (`"1e3"`, `"NaN"`, `" 1 "`). Without
+    `negative`, `-0` is still read, as 0."""
+
+    integer_digits: int
+    negative: bool = True
+    description: str = "A number with at most two decimals."
+
+    def __iter__(self) -> Iterator[Any]:
+        largest = Decimal(10**self.integer_digits) - Decimal("0.01")
+        digits = rf"[0-9]{{1,{self.integer_digits}}}(\.[0-9]{{1,2}})?"
+        pattern = rf"^-?{digits}$" if self.negative else rf"^(-0(\.0{{1,2}})?|{digits})$"
+        text = re.compile(pattern)
+
+        def read(value: Any) -> Any:
+            if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+                raise ValueError("must be a number, e.g. 12.50")
+            if isinstance(value, str) and not text.match(value):
+                raise ValueError("must be a number with at most two decimals, e.g. 12.50")
+            return value
+
+        yield BeforeValidator(read)
+        # JSON numbers and strings of digits: `strict=False` lets `Decimal` read both.
+        yield Field(
+            ge=-largest if self.negative else 0,
+            le=largest,
+            max_digits=self.integer_digits + 2,
+            decimal_places=2,
+            allow_inf_nan=False,
+            strict=False,
+        )
+        yield AfterValidator(_no_negative_zero)
+        yield PlainSerializer(float, return_type=float, when_used="json")
+        number = {
+            "type": "number",
+            "minimum": -float(largest) if self.negative else 0,
+            "maximum": float(largest),
+            "multipleOf": 0.01,
+        }
+        yield WithJsonSchema(
+            {
+                "anyOf": [number, {"type": "string", "pattern": pattern}],
+                "description": self.description,
+                "examples": [12.5, "12.50"],
+            },
+            mode="validation",
+        )
 
 
-Amount = Annotated[
-    Decimal,
-    BeforeValidator(_amount_input),
-    Field(
-        ge=-MAX_AMOUNT,
-        le=MAX_AMOUNT,
-        max_digits=12,
-        decimal_places=2,
-        allow_inf_nan=False,
-        strict=False,
-    ),
-    PlainSerializer(float, return_type=float, when_used="json"),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {
-                    "type": "number",
-                    "minimum": -float(MAX_AMOUNT),
-                    "maximum": float(MAX_AMOUNT),
-                    "multipleOf": 0.01,
-                },
-                {"type": "string", "pattern": AMOUNT_PATTERN},
-            ],
-            "description": "A number with at most two decimals.",
-            "examples": [12.5, "12.50"],
-        },
-        mode="validation",
-    ),
-]
+Amount = Annotated[Decimal, TwoDecimals(10)]
 """A decimal with two places (12 digits in all): read from a JSON number or string, answered as
 a number."""
 JsonObject = dict[str, JsonValue]
@@ -125,7 +142,11 @@ def _parsed(value: Any) -> Any:
 
 StoredJson = Annotated[JsonObject, BeforeValidator(_parsed)]
 """A `JsonObject` as read from the database, which may answer its text."""
-StoredAmount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+StoredAmount = Annotated[
+    Decimal,
+    AfterValidator(_no_negative_zero),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
 """An `Amount` as read from the database."""
 
 
