@@ -193,7 +193,7 @@ def test_options_lists_every_question_with_its_values() -> None:
     result = asyncforge("options")
 
     assert result.returncode == 0
-    for question in ("project_name", "package_name", "orm", "redis", "tasks", "prometheus"):
+    for question in ("project_name", "package_name", "orm", "redis", "tasks", "prometheus", "auth"):
         assert question in result.stdout
     assert "sqlalchemy | tortoise" in result.stdout
     assert "background_tasks | celery" in result.stdout

@@ -52,7 +52,7 @@ def routes_of(project: Path) -> set[str]:
     package = project / "src" / "my_service"
     v1 = re.search(r'V1 = "([^"]+)"', (package / "api" / "paths.py").read_text())
     found = set()
-    for module in [*package.glob("api/*.py"), *package.glob("resources/*/router.py")]:
+    for module in [*package.glob("api/*.py"), *package.glob("resources/*/*.py")]:
         text = module.read_text()
         prefix = re.search(r'router = APIRouter\(prefix=f?"([^"]+)"', text)
         if prefix is None:

@@ -126,16 +126,20 @@ def test_every_python_runs_the_default_and_each_orms_all_on_combination(python: 
 
     assert {DEFAULT, *ALL_ON} <= on_this_python
     assert {c["orm"] for c in ALL_ON} == {"sqlalchemy", "tortoise"}
-    assert all(c["redis"] and c["prometheus"] and c["tasks"] == "celery" for c in ALL_ON)
+    assert all(
+        c["redis"] and c["prometheus"] and c["tasks"] == "celery" and c["auth"] == "jwt"
+        for c in ALL_ON
+    )
 
 
 @pytest.mark.parametrize(
     ("only", "expected"),
     [
-        (None, 16),
-        ("orm=tortoise", 8),
-        ("orm=tortoise,redis=true", 4),
-        ("orm=sqlalchemy, redis=false, tasks=celery, prometheus=on", 1),
+        (None, 32),
+        ("orm=tortoise", 16),
+        ("orm=tortoise,redis=true", 8),
+        ("orm=sqlalchemy, redis=false, tasks=celery, prometheus=on", 2),
+        ("orm=sqlalchemy, redis=false, tasks=celery, prometheus=on, auth=jwt", 1),
     ],
 )
 def test_only_selects_combinations(only: str | None, expected: int) -> None:

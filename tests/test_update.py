@@ -201,7 +201,12 @@ def contents(project: Path) -> dict[str, bytes]:
     return {str(path.relative_to(project)): path.read_bytes() for path in files}
 
 
-TURN_ON = {"redis": ["--redis"], "prometheus": ["--prometheus"], "celery": ["--tasks", "celery"]}
+TURN_ON = {
+    "redis": ["--redis"],
+    "prometheus": ["--prometheus"],
+    "celery": ["--tasks", "celery"],
+    "auth": ["--auth", "jwt"],
+}
 
 
 @pytest.mark.parametrize("orm", ["sqlalchemy", "tortoise"])

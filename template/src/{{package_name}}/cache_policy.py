@@ -12,8 +12,8 @@ The key is formatted with the endpoint's validated path parameters. Name it `<ta
 every committed write to that row invalidates it (see `changes.Change.name`). A hit is answered
 from the stored JSON before the endpoint's dependencies run, so an endpoint whose dependencies
 read a header, a cookie or a security scheme (an API key, a token) cannot be declared: that is
-refused when the route is made. Declare only answers that are the same for every caller; requests
-that carry `Authorization` or `Cookie` never use the cache.
+refused when the route is made. So a declared answer is the same for every caller, and it is
+served from the cache whatever credentials a request carries.
 """
 
 import inspect
@@ -30,7 +30,6 @@ from pydantic import TypeAdapter, ValidationError
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 CACHE_KEY_ATTRIBUTE = "__cache_key__"
-_PRIVATE = frozenset({b"authorization", b"cookie"})
 
 
 class ResponseStore(Protocol):
@@ -92,7 +91,7 @@ class CachingRoute(APIRoute):
 
         async def serve(request: Request) -> Response:
             store: ResponseStore | None = request.app.state.response_cache
-            if store is None or any(name in _PRIVATE for name, _ in request.scope["headers"]):
+            if store is None:
                 return await handler(request)
             try:
                 values = {

@@ -8,7 +8,8 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from ...api.deps import DatabaseDep, JobsDep
 from ...api.paths import V1
-from ...cache_policy import CachingRoute, cacheable
+from ...api.routes import ResourceRoute
+from ...cache_policy import cacheable
 from ...errors import error_responses
 from ...fields import MAX_ID, id_path
 from .jobs import PROCESS_ITEM
@@ -22,7 +23,7 @@ from .schemas import (
     ProcessingStatus,
 )
 
-router = APIRouter(prefix=f"{V1}/items", tags=["items"], route_class=CachingRoute)
+router = APIRouter(prefix=f"{V1}/items", tags=["items"], route_class=ResourceRoute)
 NAME_TAKEN = {409: "The name is taken by another item"}
 
 ItemId = Annotated[int, id_path("item")]

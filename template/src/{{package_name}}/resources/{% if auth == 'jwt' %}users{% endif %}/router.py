@@ -1,0 +1,55 @@
+"""Accounts: who am I, and new accounts (by admins, or by anyone when
+`AUTH_OPEN_REGISTRATION=true`)."""
+
+from fastapi import APIRouter, HTTPException, status
+
+from ...api.deps import AuthenticatorDep, CurrentUser, DatabaseDep, OptionalUser, SettingsDep
+from ...api.paths import V1
+from ...api.routes import ResourceRoute
+from ...auth import unauthorized
+from ...errors import error_responses
+from .repository import UserRepository
+from .schemas import UserCreate, UserRead
+
+router = APIRouter(prefix=f"{V1}/users", tags=["users"], route_class=ResourceRoute)
+
+
+@router.get("/me", responses=error_responses(401, 503))
+async def read_me(user: CurrentUser, database: DatabaseDep) -> UserRead:
+    """The signed-in user's account."""
+    async with database.reader() as unit:
+        found = await UserRepository(unit).get(user.id)
+    if found is None:  # deleted since the token was checked
+        raise unauthorized("The access token is not valid")
+    return UserRead.model_validate(found, from_attributes=True)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(
+        400, 401, 403, 409, 413, 422, 503, meaning={409: "An account with this email exists"}
+    ),
+)
+async def create_user(
+    payload: UserCreate,
+    caller: OptionalUser,
+    database: DatabaseDep,
+    auth: AuthenticatorDep,
+    settings: SettingsDep,
+) -> UserRead:
+    """Create an account. Admins may create any; anyone else only when open registration is
+    on, and never an admin. The email is stored lower-cased, one account per address."""
+    is_admin = caller is not None and caller.is_admin
+    if not is_admin and not settings.auth_open_registration:
+        if caller is None:
+            raise unauthorized("Not authenticated")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only admins may create accounts")
+    if payload.is_admin and not is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only admins may create admins")
+    password_hash = await auth.passwords.hash(payload.password)
+    async with database.autocommit() as unit:
+        user = await UserRepository(unit).add(
+            {"email": payload.email, "password_hash": password_hash, "is_admin": payload.is_admin}
+        )
+    return UserRead.model_validate(user, from_attributes=True)

@@ -1,0 +1,59 @@
+"""The users resource's request and response shapes, the same for every data layer."""
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+from ...fields import Schema, Timestamp, storable_text
+
+Email = Annotated[
+    EmailStr,
+    Field(max_length=320),
+    AfterValidator(str.lower),  # one account per address, however it is capitalised
+]
+Password = Annotated[
+    str,
+    Field(min_length=8, max_length=1024, description="8 to 1024 characters."),
+    AfterValidator(storable_text),
+]
+
+
+class UserCreate(Schema):
+    email: Email
+    password: Password
+    is_admin: bool = False
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    is_active: bool
+    is_admin: bool
+    created_at: Timestamp
+
+
+class UserRecord(UserRead):
+    """A user as stored, with the password hash: never an answer."""
+
+    password_hash: str
+
+
+class RefreshTokenRecord(BaseModel):
+    id: int
+    user_id: int
+    family: str
+    expires_at: Timestamp
+    used_at: Timestamp | None
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+
+
+class RefreshRequest(Schema):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)]

@@ -1,0 +1,129 @@
+"""Signing in and out: a password buys an access token and a refresh token; a refresh token buys
+a new pair once (rotation), and presenting it a second time revokes every token descended from
+the same sign-in, since one of the two presenters has stolen it."""
+
+from datetime import timedelta
+from typing import Annotated
+from uuid import uuid4
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from ...api.deps import AuthenticatorDep, DatabaseDep, LoginLimiterDep, SettingsDep
+from ...api.paths import V1
+from ...api.routes import ResourceRoute
+from ...auth import Authenticator, public, unauthorized
+from ...auth.tokens import new_refresh_token, refresh_digest
+from ...clock import utcnow
+from ...errors import error_responses
+from ...settings import Settings
+from .repository import RefreshTokenRepository, UserRepository
+from .schemas import RefreshRequest, TokenPair
+
+router = APIRouter(prefix=f"{V1}/auth", tags=["auth"], route_class=ResourceRoute)
+BAD_CREDENTIALS = "Incorrect email or password"
+LONGEST_PASSWORD = 1024
+
+
+async def _new_pair(
+    tokens: RefreshTokenRepository,
+    auth: Authenticator,
+    settings: Settings,
+    user_id: int,
+    family: str | None = None,
+) -> TokenPair:
+    refresh_token, digest = new_refresh_token()
+    expires_at = utcnow() + timedelta(seconds=settings.auth_refresh_token_seconds)
+    await tokens.add(
+        {
+            "token_hash": digest,
+            "family": family or uuid4().hex,
+            "user_id": user_id,
+            "expires_at": expires_at,
+        }
+    )
+    return TokenPair(
+        access_token=auth.tokens.issue(user_id),
+        refresh_token=refresh_token,
+        expires_in=settings.auth_access_token_seconds,
+    )
+
+
+@router.post("/token", responses=error_responses(400, 401, 413, 422, 429, 503))
+@public
+async def sign_in(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    database: DatabaseDep,
+    auth: AuthenticatorDep,
+    limiter: LoginLimiterDep,
+    settings: SettingsDep,
+) -> TokenPair:
+    """Exchange an email (`username`) and a password for a bearer access token and a refresh
+    token (OAuth2's password flow). A wrong email and a wrong password answer the same 401.
+    Too many failed attempts for an account or from an address answer 429 until
+    `Retry-After`."""
+    email = form.username.strip().lower()
+    address = request.client.host if request.client else "unknown"
+    wait = await limiter.retry_after(email, address)
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail="Too many failed sign-ins; try again later",
+            headers={"Retry-After": str(wait)},
+        )
+    user = None
+    if len(form.password) <= LONGEST_PASSWORD:
+        async with database.reader() as unit:
+            user = await UserRepository(unit).by_email(email)
+    matches, new_hash = await auth.passwords.verify(
+        form.password[:LONGEST_PASSWORD], user.password_hash if user else None
+    )
+    if user is None or not matches or not user.is_active:
+        await limiter.failed(email, address)
+        raise unauthorized(BAD_CREDENTIALS)
+    await limiter.succeeded(email)
+    async with database.transaction() as unit:
+        if new_hash is not None:  # hashed with older parameters: stored anew
+            await UserRepository(unit).update(user.id, {"password_hash": new_hash})
+        return await _new_pair(RefreshTokenRepository(unit), auth, settings, user.id)
+
+
+@router.post("/refresh", responses=error_responses(400, 401, 413, 422, 503))
+@public
+async def refresh(
+    body: RefreshRequest, database: DatabaseDep, auth: AuthenticatorDep, settings: SettingsDep
+) -> TokenPair:
+    """Exchange a refresh token for a new pair; the one presented stops working. Presenting
+    a used one again revokes every token of its sign-in (401)."""
+    digest = refresh_digest(body.refresh_token)
+    now = utcnow()
+    async with database.transaction() as unit:
+        tokens = RefreshTokenRepository(unit)
+        used = await tokens.use(digest, now)
+        if used is None:
+            family = await tokens.family_of(digest)
+            if family is not None:  # a reuse: committed, then refused
+                await tokens.revoke_family(family, now)
+        elif used.expires_at > now:
+            user = await UserRepository(unit).get(used.user_id)
+            if user is not None and user.is_active:
+                return await _new_pair(tokens, auth, settings, user.id, used.family)
+    raise unauthorized("The refresh token is not valid")
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(400, 413, 422, 503),
+)
+@public
+async def sign_out(body: RefreshRequest, database: DatabaseDep) -> Response:
+    """Revoke the refresh token and every token of its sign-in. Access tokens already issued
+    work until they expire (`expires_in`). Answers 204 whether or not the token was known."""
+    async with database.transaction() as unit:
+        tokens = RefreshTokenRepository(unit)
+        family = await tokens.family_of(refresh_digest(body.refresh_token))
+        if family is not None:
+            await tokens.revoke_family(family, utcnow())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,55 @@
+"""Users sign in with an email and a password and are known by a bearer token: short-lived JWT
+access tokens, and refresh tokens stored server side that rotate on every use. The users
+resource (`resources/users/`) holds the accounts and the endpoints; this package is what it
+builds on, plugged into the app by `install`, the option's one seam."""
+
+from fastapi import FastAPI
+
+from ..settings import Settings
+from .access import (
+    AdminUser,
+    CurrentUser,
+    FindUser,
+    OptionalUser,
+    Principal,
+    public,
+    unauthorized,
+)
+from .passwords import Passwords
+from .secret import signing_key
+from .tokens import AccessTokens
+
+__all__ = [
+    "AdminUser",
+    "Authenticator",
+    "CurrentUser",
+    "OptionalUser",
+    "Principal",
+    "install",
+    "public",
+    "unauthorized",
+]
+
+
+class Authenticator:
+    """What signing in needs, made once per app: the token codec, the password hashing and how
+    to find an active user."""
+
+    def __init__(self, settings: Settings, find_user: FindUser) -> None:
+        self.tokens = AccessTokens(
+            signing_key(settings),
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            lifetime_seconds=settings.auth_access_token_seconds,
+        )
+        self.passwords = Passwords(
+            time_cost=settings.auth_password_time_cost,
+            memory_kib=settings.auth_password_memory_kib,
+            threads=settings.auth_hashing_threads,
+        )
+        self.find_user = find_user
+
+
+def install(app: FastAPI, settings: Settings, find_user: FindUser) -> None:
+    """Refuses to make the app without a strong signing key (see `secret`)."""
+    app.state.auth = Authenticator(settings, find_user)

@@ -1,0 +1,118 @@
+"""Who is calling: request dependencies that read the bearer token, and the policy that a
+resource's writes need a signed-in user while its reads stay public.
+
+A route decides for itself by asking for the caller (`CurrentUser`, `AdminUser`,
+`OptionalUser`) or by being declared `@public`; every other write of a resource router gets
+`current_user` from the resources' route class (`api.routes.ResourceRoute`)."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_dependant
+from fastapi.security import OAuth2PasswordBearer
+
+from ..api.paths import V1
+from ..db import Database
+from ..errors import error_responses
+from .tokens import InvalidToken
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+PUBLIC_ATTRIBUTE = "__public__"
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+bearer = OAuth2PasswordBearer(
+    tokenUrl=f"{V1}/auth/token",
+    scheme_name="bearer",
+    description="An access token from `POST /api/v1/auth/token`.",
+    auto_error=False,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The signed-in caller, as the database says now (not as the token said)."""
+
+    id: int
+    email: str
+    is_admin: bool
+
+
+FindUser = Callable[[Database, int], Awaitable[Principal | None]]
+"""The active user with this id, or `None`: given by the users resource to `auth.install`."""
+
+
+def unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+async def optional_user(
+    request: Request, token: Annotated[str | None, Security(bearer)]
+) -> Principal | None:
+    """The caller, or `None` without a token; a token that is not valid, or whose user is gone
+    or deactivated, answers 401."""
+    if token is None:
+        return None
+    state = request.app.state
+    try:
+        user_id = state.auth.tokens.user_id(token)
+    except InvalidToken:
+        raise unauthorized("The access token is not valid") from None
+    user: Principal | None = await state.auth.find_user(state.database, user_id)
+    if user is None:
+        raise unauthorized("The access token is not valid")
+    return user
+
+
+async def current_user(user: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+    if user is None:
+        raise unauthorized("Not authenticated")
+    return user
+
+
+async def admin_user(user: Annotated[Principal, Depends(current_user)]) -> Principal:
+    if not user.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only admins may do this")
+    return user
+
+
+OptionalUser = Annotated[Principal | None, Depends(optional_user)]
+CurrentUser = Annotated[Principal, Depends(current_user)]
+AdminUser = Annotated[Principal, Depends(admin_user)]
+
+
+def public(endpoint: Endpoint) -> Endpoint:
+    """Declare a write that anyone may call (a sign-in, a contact form)."""
+    setattr(endpoint, PUBLIC_ATTRIBUTE, True)
+    return endpoint
+
+
+def _asks_for_the_caller(dependant: Dependant) -> bool:
+    return dependant.call is bearer or any(_asks_for_the_caller(d) for d in dependant.dependencies)
+
+
+def needs_a_user(path: str, endpoint: Callable[..., Any], options: dict[str, Any]) -> bool:
+    """Whether a resource route gets `current_user`: a write that is not `@public` and does not
+    ask for the caller itself (through its parameters or its `dependencies`)."""
+    if not set(options.get("methods") or ()) & WRITES or getattr(endpoint, PUBLIC_ATTRIBUTE, False):
+        return False
+    declared = [get_dependant(path=path, call=endpoint)]
+    declared += [
+        get_dependant(path=path, call=depends.dependency)
+        for depends in options.get("dependencies") or ()
+        if depends.dependency is not None
+    ]
+    return not any(_asks_for_the_caller(dependant) for dependant in declared)
+
+
+def with_a_user(options: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **options,
+        "dependencies": [Depends(current_user), *(options.get("dependencies") or ())],
+        "responses": {**error_responses(401), **(options.get("responses") or {})},
+    }

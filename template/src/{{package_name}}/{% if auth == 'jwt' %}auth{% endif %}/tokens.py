@@ -1,0 +1,70 @@
+"""Access tokens are JWTs (PyJWT) signed with HS256 and `AUTH_SECRET_KEY`: short-lived, checked
+without a database round trip. The algorithm is pinned, so `alg: none` and a token signed with
+another algorithm are refused; every registered claim is required and `iss` and `aud` must be
+this service's.
+
+Refresh tokens are opaque random strings; only their SHA-256 digest is stored (see the users
+resource), so a copy of the database hands out no working token."""
+
+import hashlib
+import secrets
+import time
+import uuid
+
+import jwt
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "jti", "iss", "aud"]
+
+
+class InvalidToken(Exception):
+    """Expired, not yet valid, for another audience or issuer, badly signed or malformed."""
+
+
+class AccessTokens:
+    def __init__(self, key: str, *, issuer: str, audience: str, lifetime_seconds: int) -> None:
+        self._key = key
+        self.issuer = issuer
+        self.audience = audience
+        self.lifetime_seconds = lifetime_seconds
+
+    def issue(self, user_id: int) -> str:
+        now = int(time.time())
+        claims = {
+            "sub": str(user_id),
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.lifetime_seconds,
+            "jti": uuid.uuid4().hex,
+            "iss": self.issuer,
+            "aud": self.audience,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def user_id(self, token: str) -> int:
+        """The user a valid token was issued to."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from None
+        subject = claims["sub"]
+        if not (isinstance(subject, str) and subject.isascii() and subject.isdigit()):
+            raise InvalidToken("the subject is not a user id")
+        return int(subject)
+
+
+def new_refresh_token() -> tuple[str, str]:
+    """A refresh token for the client and the digest to store."""
+    token = secrets.token_urlsafe(32)
+    return token, refresh_digest(token)
+
+
+def refresh_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()

@@ -1,1 +1,0 @@
-"""The service's own tests; `uv run pytest` runs them."""
