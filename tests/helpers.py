@@ -12,6 +12,21 @@ ROOT = Path(__file__).resolve().parents[1]
 IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
 
 
+DEPLOYMENT_SECRETS = {"AUTH_SECRET_KEY": "the-deployments-own-signing-key-0123456789abcdef"}
+"""What a deployment puts in the environment: compose refuses to start the API of a service with
+users without a signing key."""
+
+
+def docker_compose(
+    project: Path, *arguments: str, secrets: bool = True
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **(DEPLOYMENT_SECRETS if secrets else {})}
+    return subprocess.run(
+        [str(BIN / "docker-compose"), *arguments],
+        cwd=project, capture_output=True, text=True, timeout=300, check=False, env=environment,
+    )  # fmt: skip
+
+
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *IDENTITY, *args], cwd=repo, check=True, capture_output=True, text=True,

@@ -257,7 +257,7 @@ def test_a_question_added_to_copier_yml_becomes_a_flag_and_a_matrix_axis(tmp_pat
         assert "--sentry / --no-sentry" in page
         assert "Report errors to Sentry? [sentry]" in page
     runs = yaml.safe_load(listed.stdout)
-    assert len({run["combination"] for run in runs}) == 32
+    assert len({run["combination"] for run in runs}) == 64
     assert {"sentry=true", "sentry=false"} <= {
         part for run in runs for part in run["only"].split(",")
     }

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from .helpers import docker_compose
 from .test_rendering import answers_of
 
 BIN = Path(sys.executable).parent
@@ -89,7 +90,7 @@ def test_pre_commit_configuration_is_valid_and_refuses_rejected_hunks(project: P
 
 def compose(project: Path, *files: str) -> dict[str, Any]:
     chosen = [argument for name in files for argument in ("--file", name)]
-    result = tool(project, "docker-compose", *chosen, "config", "--format", "json")
+    result = docker_compose(project, *chosen, "config", "--format", "json")
     assert result.returncode == 0, result.stderr
     services: dict[str, Any] = yaml.safe_load(result.stdout)["services"]
     return services
@@ -133,6 +134,10 @@ def test_compose_takes_secrets_from_the_environment(project: Path) -> None:
 
     assert "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}" in text
     assert ":postgres@postgres" not in text  # the URL is built from the variable
+    without_a_key = docker_compose(project, "config", "--quiet", secrets=False)
+    # No default signing key, not even a laptop's. (This docker-compose exits 0 either way.)
+    refused = "required variable AUTH_SECRET_KEY is missing" in without_a_key.stderr
+    assert refused is (answers_of(project)["auth"] == "jwt"), without_a_key.stderr
 
 
 def test_compose_scrapes_metrics_only_with_prometheus(project: Path) -> None:

@@ -12,6 +12,8 @@ import yaml
 from asyncforge.matrix import all_combinations
 from asyncforge.project import read_answers
 
+from .helpers import docker_compose
+
 # Jinja's delimiters as a template writes them; a Python dict such as {1: {"a": 2}} does not match.
 JINJA_SYNTAX = re.compile(r"\{\{-?\s|\s-?\}\}|\{%|%\}|\{#|#\}")
 # GitHub Actions' expressions (`${{ github.ref }}`) are meant to reach the rendered workflows.
@@ -228,23 +230,14 @@ def test_ruff_check_and_format_pass(project: Path) -> None:
 
 
 def test_compose_file_is_valid(project: Path) -> None:
-    compose = Path(sys.executable).parent / "docker-compose"
-    result = subprocess.run(
-        [str(compose), "config", "--quiet"], cwd=project, capture_output=True, text=True
-    )
+    result = docker_compose(project, "config", "--quiet")
 
     assert result.returncode == 0, result.stderr
 
 
 def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
-    compose = Path(sys.executable).parent / "docker-compose"
-    result = subprocess.run(
-        [str(compose), "config", "--format", "json"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = docker_compose(project, "config", "--format", "json")
+    assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
 
     migrate_command = {
@@ -271,9 +264,22 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
 def test_combination_ids_name_every_option() -> None:
     ids = {combination.id for combination in all_combinations()}
 
-    assert len(ids) == 16
-    assert "sqlalchemy-redis-celery-prometheus" in ids
-    assert "tortoise-noredis-background_tasks-noprometheus" in ids
+    assert len(ids) == 32
+    assert "sqlalchemy-redis-celery-prometheus-jwt" in ids
+    assert "tortoise-noredis-background_tasks-noprometheus-none" in ids
+
+
+def test_users_and_tokens_appear_only_with_auth(project: Path) -> None:
+    auth_on = answers_of(project)["auth"] == "jwt"
+    package = project / "src" / "my_service"
+    settings = (package / "settings.py").read_text()
+
+    expected = {"pyjwt", "pwdlib"} if auth_on else set()
+    assert {"pyjwt", "pwdlib"} & dependency_names(project) == expected
+    assert (package / "auth").is_dir() is auth_on
+    assert (package / "resources" / "users").is_dir() is auth_on
+    assert ("auth_secret_key" in settings) is auth_on
+    assert ("AUTH_" in (project / "README.md").read_text()) is auth_on
 
 
 def test_the_readme_documents_every_setting_of_the_render(project: Path) -> None:
