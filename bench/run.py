@@ -51,7 +51,11 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
     "tortoise-default": {"orm": "tortoise"},
     "sqlalchemy-all-on": {"orm": "sqlalchemy", **ALL_ON},
     "tortoise-all-on": {"orm": "tortoise", **ALL_ON},
+    "sqlalchemy-auth": {"orm": "sqlalchemy", "auth": "jwt"},
 }
+ADMIN = ("bench-admin@example.com", "bench-admin-password")
+"""The account a signed-in target signs in as (made with the service's `users create-admin`)."""
+SIGNING_KEY = "the-bench-signing-key-0123456789abcdefghijklmnop"
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class Target:
     env: tuple[tuple[str, str], ...] = ()
     pooler: bool = False
     """Reach PostgreSQL through a PgBouncer in transaction mode that the bench starts."""
+    signed_in: bool = False
+    """Every request carries an admin's access token (a service with users)."""
 
 
 TARGETS = [
@@ -119,6 +125,8 @@ TARGETS = [
         "tortoise-all-on-miss", "tortoise-all-on", ("read",),
         env=(("CACHE_TTL_SECONDS", "0.001"),),
     ),
+    Target("sqlalchemy-auth", "sqlalchemy-auth", ("read", "login")),
+    Target("sqlalchemy-auth-signed-in", "sqlalchemy-auth", ("read", "me"), signed_in=True),
 ]  # fmt: skip
 
 COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
@@ -153,6 +161,10 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
         ("sqlalchemy-prometheus", scenario, "sqlalchemy-default", scenario, 0.9)
         for scenario in ("live", "read", "list", "create")
     ),
+    # A token costs nothing on a public read; a read that checks it looks the user up.
+    ("sqlalchemy-auth-signed-in", "read", "sqlalchemy-auth", "read", 0.9),
+    ("sqlalchemy-auth-signed-in", "me", "sqlalchemy-auth", "read", None),
+    ("sqlalchemy-auth", "read", "sqlalchemy-default", "read", None),
     # The cost of a layer, reported without a target: what turning it off would buy.
     ("sqlalchemy-default", "live", "sqlalchemy-no-access-log", "live", None),
     ("sqlalchemy-default", "read", "sqlalchemy-no-access-log", "read", None),
@@ -210,6 +222,12 @@ def free_port() -> int:
         return port
 
 
+def schema_of(combination: str) -> str:
+    """Combinations with the same tables share a seeded database."""
+    answers = COMBINATIONS[combination]
+    return answers["orm"] + ("_auth" if answers.get("auth") == "jwt" else "")
+
+
 def render(name: str, answers: dict[str, Any], workdir: Path) -> Path:
     project = workdir / name
     checks.render(project, answers)
@@ -239,6 +257,41 @@ def seed_database(project: Path, orm: str, name: str) -> str:
     )
     psql(name, "VACUUM ANALYZE items")
     return url
+
+
+def create_admin(project: Path, url: str) -> None:
+    """The account the signed-in targets and the logins use, made as a team makes its first."""
+    email, password = ADMIN
+    package = next((project / "src").iterdir()).name
+    made = checks.run_phase(
+        "create-admin",
+        [[checks.uv_executable(), "run", "--frozen", "python", "-m", f"{package}.users",
+          "create-admin", email]],
+        project,
+        {"DATABASE_URL": url, "AUTH_SECRET_KEY": SIGNING_KEY, "ADMIN_PASSWORD": password},
+    )  # fmt: skip
+    if not made.ok:
+        sys.exit(f"create-admin failed\n{made.tail()}")
+
+
+def admin_token(base: str) -> str:
+    email, password = ADMIN
+    form = f"username={email}&password={password}"
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request(
+            "POST", "/api/v1/auth/token", form,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )  # fmt: skip
+        answer = connection.getresponse()
+        body = json.loads(answer.read())
+    finally:
+        connection.close()
+    if answer.status != 200:
+        sys.exit(f"signing in failed: {answer.status} {body}")
+    token: str = body["access_token"]
+    return token
 
 
 def sessions_opened(database: str) -> int:
@@ -358,9 +411,17 @@ def http_ok(port: int, path: str) -> bool:
         return False
 
 
-def wrk(base: str, script: str, args: list[str], seconds: int, connections: int) -> dict[str, Any]:
+def wrk(
+    base: str,
+    script: str,
+    args: list[str],
+    seconds: int,
+    connections: int,
+    headers: tuple[str, ...] = (),
+) -> dict[str, Any]:
     command = [
         "wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "2s",
+        *(part for header in headers for part in ("-H", header)),
         "-s", str(WRK_DIR / script), base, "--", *args,
     ]  # fmt: skip
     completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
@@ -378,6 +439,8 @@ SCRIPTS = {
     "list": ("list.lua", lambda run: ["/api/v1/items", str(SEEDED)]),
     "list-gzip": ("list.lua", lambda run: ["/api/v1/items", str(SEEDED), "gzip"]),
     "create": ("create.lua", lambda run: ["/api/v1/items", run]),
+    "me": ("get.lua", lambda run: ["/api/v1/users/me"]),
+    "login": ("login.lua", lambda run: list(ADMIN)),
 }
 
 
@@ -409,7 +472,7 @@ def measure(
 def _measure(
     target: Target, project: Path, database: str, url: str, round_: int, options: argparse.Namespace
 ) -> list[Measurement]:
-    environment = {"DATABASE_URL": url}
+    environment = {"DATABASE_URL": url, "AUTH_SECRET_KEY": SIGNING_KEY}
     if "redis" in (project / "pyproject.toml").read_text():
         subprocess.run(
             ["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True, timeout=30
@@ -417,20 +480,24 @@ def _measure(
         environment["REDIS_URL"] = REDIS_DB
     results = []
     with serve(target, project, environment) as (base, master):
+        headers = (f"Authorization: Bearer {admin_token(base)}",) if target.signed_in else ()
         for scenario in target.scenarios:
             script, make_args = SCRIPTS[scenario]
             if scenario == "read-hit":  # every id cached first
                 wrk(base, "warm.lua", ["/api/v1/items", str(SEEDED), "2"], options.warm * 3, 64)
-            warm_up(base, script, make_args, database, options, settle=target.app is None)
+            warm_up(
+                base, script, make_args, database, options, settle=target.app is None,
+                headers=headers,
+            )  # fmt: skip
             before = sessions_opened(database)
             args = make_args(uuid.uuid4().hex[:8])  # POSTs never reuse a name of the warm-up
             with connections_started(database) as started:
-                report = wrk(base, script, args, options.duration, options.connections)
+                report = wrk(base, script, args, options.duration, options.connections, headers)
                 run_seconds = options.duration
                 while report["requests"] == 0 and run_seconds < MAX_RUN_SECONDS:
                     run_seconds *= 2  # a machine too busy to answer in time: measure longer
                     log(f"{target.name} {scenario}: no answer; measuring for {run_seconds} s")
-                    report = wrk(base, script, args, run_seconds, options.connections)
+                    report = wrk(base, script, args, run_seconds, options.connections, headers)
             time.sleep(1)
             # The counter gives the full count (references open hundreds of short connections,
             # most between two samples); when no connection started during the run, what it
@@ -466,6 +533,7 @@ def warm_up(
     options: argparse.Namespace,
     *,
     settle: bool,
+    headers: tuple[str, ...] = (),
 ) -> None:
     """Warm up until the target answers and, for a rendered service (`settle`), until a warm-up
     opens no new database connection, so that the measured run sees its pool as it stays (the
@@ -474,7 +542,8 @@ def warm_up(
     seconds = options.warm
     while True:
         before = sessions_opened(database)
-        report = wrk(base, script, make_args(uuid.uuid4().hex[:8]), seconds, options.connections)
+        arguments = make_args(uuid.uuid4().hex[:8])
+        report = wrk(base, script, arguments, seconds, options.connections, headers)
         time.sleep(1)  # let the statistics of the warm-up reach pg_stat_database
         settled = not settle or sessions_opened(database) == before
         if (report["requests"] > 0 and settled) or seconds >= MAX_RUN_SECONDS:
@@ -633,23 +702,26 @@ def main() -> None:
     for name in needed:
         log(f"rendering and installing {name}")
         projects[name] = render(name, COMBINATIONS[name], workdir)
-    for orm in dict.fromkeys(COMBINATIONS[n]["orm"] for n in needed):
-        first = next(n for n in needed if COMBINATIONS[n]["orm"] == orm)
-        database = f"bench_{orm}"
-        databases[orm] = (database, seed_database(projects[first], orm, database))
+    for schema in dict.fromkeys(schema_of(n) for n in needed):
+        first = next(n for n in needed if schema_of(n) == schema)
+        database = f"bench_{schema}"
+        orm = COMBINATIONS[first]["orm"]
+        databases[schema] = (database, seed_database(projects[first], orm, database))
         log(f"seeded {database} with {SEEDED} items")
+        if COMBINATIONS[first].get("auth") == "jwt":
+            create_admin(projects[first], databases[schema][1])
     measurements: list[Measurement] = []
     for round_ in range(1, options.rounds + 1):
         order = targets if round_ % 2 else list(reversed(targets))  # interleave: alternate order
         for target in order:
-            database, url = databases[COMBINATIONS[target.combination]["orm"]]
+            database, url = databases[schema_of(target.combination)]
             measurements += measure(
                 target, projects[target.combination], database, url, round_, options
             )
     summary = summarise(measurements, options.rounds)
     summary["invalidation"] = [
         invalidation_latency(target, projects[target.combination],
-                             databases[COMBINATIONS[target.combination]["orm"]][1])
+                             databases[schema_of(target.combination)][1])
         for target in targets
         if target.name in INVALIDATION_TARGETS and not options.smoke
     ]  # fmt: skip

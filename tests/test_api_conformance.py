@@ -3,12 +3,15 @@ fuzzing, stateful), against the default render and the all-on render of each ORM
 production server on a real PostgreSQL database. No server error; every status, body and content
 type as documented."""
 
+import json
 import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -44,10 +47,48 @@ def free_port() -> int:
         return port
 
 
+SIGNING_KEY = "conformance-signing-key-0123456789abcdefghijklmnop"
+ADMIN = ("admin@example.com", "conformance admin password")
+
+
+def admin_token(project: Path, env: dict[str, str], base: str) -> str:
+    """An access token of an admin made the documented way (`users create-admin`)."""
+    email, password = ADMIN
+    package = next((project / "src").iterdir()).name
+    made = checks.run_phase(
+        "create-admin",
+        [
+            [
+                checks.uv_executable(),
+                "run",
+                "python",
+                "-m",
+                f"{package}.users",
+                "create-admin",
+                email,
+            ]
+        ],
+        project,
+        {**env, "ADMIN_PASSWORD": password},
+    )
+    assert made.ok, made.tail()
+    form = urllib.parse.urlencode({"username": email, "password": password}).encode()
+    with urllib.request.urlopen(f"{base}/api/v1/auth/token", data=form, timeout=10) as answer:
+        token: str = json.load(answer)["access_token"]
+    return token
+
+
+@dataclass(frozen=True)
+class Served:
+    base: str
+    token: str | None
+    """An admin's access token when the service has users: it is also tested signed in."""
+
+
 @pytest.fixture
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
     """The combination rendered, installed (with two resources of `add resource` when asked),
-    migrated on a fresh PostgreSQL database and served by gunicorn; yields its base URL."""
+    migrated on a fresh PostgreSQL database and served by gunicorn."""
     combination: Combination
     combination, with_resources = request.param
     if with_resources:
@@ -66,6 +107,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     assert installed.ok, installed.tail()
     port = free_port()
     with services.real_services(project, f"conformance_{combination.id}", slot=13) as env:
+        env = {**env, "AUTH_SECRET_KEY": SIGNING_KEY}
         command = ["alembic", "upgrade", "head"] if combination["orm"] == "sqlalchemy" else [
             "aerich", "upgrade"
         ]  # fmt: skip
@@ -94,7 +136,8 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
                 assert server.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
                 assert time.monotonic() < deadline, "the service did not become ready"
                 time.sleep(0.2)
-            yield base
+            has_users = combination["auth"] == "jwt"
+            yield Served(base, admin_token(project, env, base) if has_users else None)
         finally:
             checks.stop_process_group(server)
             log.close()
@@ -119,23 +162,29 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     ],
     indirect=True,
 )
-def test_the_api_conforms_to_its_openapi_document(served: str, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            str(BIN / "st"), "run", f"{served}/openapi.json",
-            "--checks", CHECKS,
-            "--phases", "examples,coverage,fuzzing,stateful",
-            "--max-examples", str(MAX_EXAMPLES),
-            "--seed", "20261123",
-            "--workers", "1",  # with threads, CPython 3.11's `ast.parse` can fail inside Hypothesis
-            "--request-timeout", "10",
-            "--generation-database", "none",
-            "--report", "json", "--report-dir", str(tmp_path),
-            "--no-color",
-        ],
-        cwd=tmp_path, capture_output=True, text=True, timeout=900, check=False,
-    )  # fmt: skip
+def test_the_api_conforms_to_its_openapi_document(served: Served, tmp_path: Path) -> None:
+    """Anonymous, and signed in as an admin when the service has users."""
+    callers: dict[str, list[str]] = {"anonymous": []}
+    if served.token is not None:
+        callers["admin"] = ["--header", f"Authorization: Bearer {served.token}"]
+    for caller, credentials in callers.items():
+        report = tmp_path / caller
+        result = subprocess.run(
+            [
+                str(BIN / "st"), "run", f"{served.base}/openapi.json", *credentials,
+                "--checks", CHECKS,
+                "--phases", "examples,coverage,fuzzing,stateful",
+                "--max-examples", str(MAX_EXAMPLES),
+                "--seed", "20261123",
+                "--workers", "1",  # with threads, CPython 3.11's `ast.parse` can fail in Hypothesis
+                "--request-timeout", "10",
+                "--generation-database", "none",
+                "--report", "json", "--report-dir", str(report),
+                "--no-color",
+            ],
+            cwd=tmp_path, capture_output=True, text=True, timeout=900, check=False,
+        )  # fmt: skip
 
-    print(result.stdout[-1200:])  # the counts, for `pytest -rP`
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "No issues found" in result.stdout or " passed" in result.stdout
+        print(caller, result.stdout[-1200:])  # the counts, for `pytest -rP`
+        assert result.returncode == 0, caller + result.stdout[-6000:] + result.stderr[-2000:]
+        assert "No issues found" in result.stdout or " passed" in result.stdout

@@ -270,6 +270,7 @@ Examples:
   asyncforge add resource orders item_id:ref=items quantity:int status:str note:text:optional
   asyncforge add resource customers email:str:unique name:str born:date:optional
   asyncforge add resource categories title:str:unique --singular category --project ../shop
+  asyncforge add resource notes body:text --owned     # with users: each sees their own
 \b
 Types: str (at most 200 characters), text, int, decimal (two places), bool, date, datetime,
 uuid, json (a JSON object), ref=<resource> (a reference to a row of that resource; the name
@@ -297,13 +298,26 @@ def add_resource(
         str | None,
         typer.Option("--singular", help="One row's name when NAME minus its final s is not it"),
     ] = None,
+    private: Annotated[
+        bool,
+        typer.Option("--private", help="Reads need a signed-in user too (a service with users)"),
+    ] = False,
+    owned: Annotated[
+        bool,
+        typer.Option(
+            "--owned",
+            help="Each row belongs to the user who made it: users see and change their own, "
+            "admins all (implies --private)",
+        ),
+    ] = False,
 ) -> None:
     """Add a resource: its folder (model, schemas, repository, router), its test module, its
-    migration and one line in each registry. Nothing is committed; review it with git diff."""
+    migration and one line in each registry. Nothing is committed; review it with git diff.
+    With users (auth=jwt), its writes need a signed-in user and its reads are public."""
     with _user_errors():
         from .resources import add
 
-        written = add(project, name, fields or [], singular=singular)
+        written = add(project, name, fields or [], singular=singular, private=private, owned=owned)
     for line in written:
         typer.echo(line)
     typer.echo(f"added {name}: {len(written)} files; run the tests (uv run pytest), then commit")

@@ -29,7 +29,7 @@ from .project import (
 
 TYPES = ("str", "text", "int", "decimal", "bool", "date", "datetime", "uuid", "json")
 MODIFIERS = ("optional", "unique", "index")
-SHARED_ANSWERS = ("package_name", "orm", "redis", "tasks", "prometheus")
+SHARED_ANSWERS = ("package_name", "orm", "redis", "tasks", "prometheus", "auth")
 """The service's answers a resource is rendered with; an update renders it with the current ones."""
 RESERVED_FIELDS = frozenset(
     {"id", "created_at", "pk", "save", "delete", "clone", "describe", "filter", "get", "create",
@@ -203,10 +203,23 @@ class Plan:
     """The resource's answers."""
 
 
-def plan(project: Path, name: str, specs: list[str], singular: str | None = None) -> Plan:
+def plan(
+    project: Path,
+    name: str,
+    specs: list[str],
+    singular: str | None = None,
+    *,
+    private: bool = False,
+    owned: bool = False,
+) -> Plan:
     """Every check of the command line and of the project, before anything is written."""
     project = project.resolve()
     answers = read_answers(project)
+    if (private or owned) and answers.get("auth", "none") != "jwt":
+        flag = "--owned" if owned else "--private"
+        raise GeneratorError(
+            f"{flag} needs a service with users; turn them on first: asyncforge update --auth jwt"
+        )
     if not (project / ".git").exists():
         raise GeneratorError(
             f"{project} is not a git repository; the command needs one to be undone"
@@ -256,6 +269,8 @@ def plan(project: Path, name: str, specs: list[str], singular: str | None = None
         "resource_name": name,
         "resource_singular": singular,
         "resource_fields": [f.answer() for f in fields],
+        "resource_private": private or owned,  # users see their own rows only when signed in
+        "resource_owned": owned,
     })  # fmt: skip
 
 
@@ -289,29 +304,36 @@ def _render(project: Path, chosen: Plan) -> list[str]:
     return written
 
 
+def _insert_sorted(text: str, line: str, pattern: str) -> str:
+    """`line` among the lines matching `pattern` (the registry's imports), in the order ruff
+    keeps them: before the first that sorts after it, else after the last."""
+    found = list(re.finditer(pattern, text, re.M))
+    later = next((match for match in found if match[0] > line), None)
+    at = later.start() if later else found[-1].end()
+    return text[:at] + line + text[at:]
+
+
 def _register(project: Path, chosen: Plan) -> list[str]:
     """One import and one entry in the routers' registry, one line in the models'; the two
     files, relative to the project."""
     registries = chosen.package / "resources"
     routers = registries / "routers.py"
     text = routers.read_text()
-    imports = list(re.finditer(r"^from \.\w+ import router as \w+\n", text, re.M))
+    imports = r"^from \.\w+ import \w+(?: as \w+)?\n"
     entries = list(re.finditer(r"^    \w+\.router,\n", text, re.M))
-    if not imports or not entries:
+    if not re.search(imports, text, re.M) or not entries:
         raise GeneratorError(
             f"{routers} no longer has the shape `from .items import router as items` / "
             "`    items.router,`; add the resource's router there by hand"
         )
     line = f"    {chosen.name}.router,\n"
     text = text[: entries[-1].end()] + line + text[entries[-1].end() :]
-    line = f"from .{chosen.name} import router as {chosen.name}\n"
-    text = text[: imports[-1].end()] + line + text[imports[-1].end() :]
+    text = _insert_sorted(text, f"from .{chosen.name} import router as {chosen.name}\n", imports)
     routers.write_text(text)
     models = registries / "models.py"
     model_class = "".join(part.capitalize() for part in chosen.singular.split("_"))
-    models.write_text(
-        models.read_text() + f"from .{chosen.name}.models import {model_class} as {model_class}\n"
-    )
+    line = f"from .{chosen.name}.models import {model_class} as {model_class}\n"
+    models.write_text(_insert_sorted(models.read_text(), line, r"^from \.[\w.]+ import .*\n"))
     return [str(path.relative_to(project)) for path in (routers, models)]
 
 
@@ -387,11 +409,19 @@ def _migrate(project: Path, chosen: Plan) -> Path:
     return written
 
 
-def add(project: Path, name: str, specs: list[str], *, singular: str | None = None) -> list[str]:
+def add(
+    project: Path,
+    name: str,
+    specs: list[str],
+    *,
+    singular: str | None = None,
+    private: bool = False,
+    owned: bool = False,
+) -> list[str]:
     """Write the resource, its registry lines and its migration; the files written, relative to
     the project. Nothing is committed: the team reviews it with `git status` and `git diff`."""
     project = project.resolve()
-    chosen = plan(project, name, specs, singular)
+    chosen = plan(project, name, specs, singular, private=private, owned=owned)
     try:
         written = _render(project, chosen)
         registries = _register(project, chosen)
