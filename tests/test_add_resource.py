@@ -38,6 +38,8 @@ REFUSED = [
     pytest.param(["data", "title:str"], "would shadow the service's own module", id="shadows-data"),
     pytest.param(["news", "title:str", "--singular", "news"], "name it in the plural, or give its singular with --singular", id="singular-is-plural"),  # noqa: E501
     pytest.param(["orders"], "give at least one field", id="no-fields"),
+    pytest.param(["notes", "body:text", "--owned"], "--owned needs a service with users; turn them on first: asyncforge update --auth jwt", id="owned-without-users"),  # noqa: E501
+    pytest.param(["notes", "body:text", "--private"], "--private needs a service with users", id="private-without-users"),  # noqa: E501
 ]  # fmt: skip
 
 

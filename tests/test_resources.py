@@ -16,7 +16,7 @@ from .helpers import asyncforge, commit_all, committed_template, git
 
 PROJECTS = [
     pytest.param(
-        {"orm": "sqlalchemy", "redis": True, "tasks": "celery", "prometheus": True},
+        {"orm": "sqlalchemy", "redis": True, "tasks": "celery", "prometheus": True, "auth": "jwt"},
         "embedded",
         id="sqlalchemy-all-on",
     ),
@@ -24,6 +24,8 @@ PROJECTS = [
 ]
 """Each project with the backend its whole suite runs on; on the other backend, the modules the
 resources reach run (the rest of the suite is the matrix's, which runs it on both)."""
+WITH_USERS = {"notes": ["body:text", "--owned"], "memos": ["title:str", "--private"]}
+"""Resources only a service with users has: rows owned by their users, reads signed in."""
 REACHED_BY_RESOURCES = [
     "tests/test_orders.py", "tests/test_shipments.py", "tests/test_items.py",
     "tests/test_openapi.py", "tests/test_migrations.py", "tests/test_integrity.py",
@@ -117,6 +119,12 @@ def test_resources_added_by_the_command_pass_everywhere_and_take_the_next_releas
     commit_all(service, "Orders")
     _add(service, "shipments", *SHIPMENTS)
     commit_all(service, "Shipments")
+    reached = list(REACHED_BY_RESOURCES)
+    if answers.get("auth") == "jwt":
+        for name, arguments in WITH_USERS.items():
+            _add(service, name, *arguments)
+            commit_all(service, name)
+            reached.append(f"tests/test_{name}.py")
 
     for phase in (checks.lint(service), checks.typecheck(service)):
         assert phase.ok, phase.tail()
@@ -124,7 +132,7 @@ def test_resources_added_by_the_command_pass_everywhere_and_take_the_next_releas
     if whole_suite_on not in selected_backends:  # --backend: the whole suite on that one
         whole_suite_on = selected_backends[0]
     for backend in selected_backends:
-        modules = [] if backend == whole_suite_on else REACHED_BY_RESOURCES
+        modules = [] if backend == whole_suite_on else reached
         with services.backend_environment(backend, service, f"resources-{orm}", slot=15) as env:
             suite = checks.run_suite(service, env, modules)
         assert suite.ok, f"{backend}: {suite.tail()}"
