@@ -442,6 +442,9 @@ SCRIPTS = {
     "me": ("get.lua", lambda run: ["/api/v1/users/me"]),
     "login": ("login.lua", lambda run: list(ADMIN)),
 }
+CONNECTIONS = {"login": 4}
+"""Scenarios measured with fewer connections: a sign-in takes tens of milliseconds of hashing on
+purpose, so 64 waiting at once would only measure the queue (and time out)."""
 
 
 @contextmanager
@@ -485,19 +488,20 @@ def _measure(
             script, make_args = SCRIPTS[scenario]
             if scenario == "read-hit":  # every id cached first
                 wrk(base, "warm.lua", ["/api/v1/items", str(SEEDED), "2"], options.warm * 3, 64)
+            connections = CONNECTIONS.get(scenario, options.connections)
             warm_up(
                 base, script, make_args, database, options, settle=target.app is None,
-                headers=headers,
+                headers=headers, connections=connections,
             )  # fmt: skip
             before = sessions_opened(database)
             args = make_args(uuid.uuid4().hex[:8])  # POSTs never reuse a name of the warm-up
             with connections_started(database) as started:
-                report = wrk(base, script, args, options.duration, options.connections, headers)
+                report = wrk(base, script, args, options.duration, connections, headers)
                 run_seconds = options.duration
                 while report["requests"] == 0 and run_seconds < MAX_RUN_SECONDS:
                     run_seconds *= 2  # a machine too busy to answer in time: measure longer
                     log(f"{target.name} {scenario}: no answer; measuring for {run_seconds} s")
-                    report = wrk(base, script, args, run_seconds, options.connections, headers)
+                    report = wrk(base, script, args, run_seconds, connections, headers)
             time.sleep(1)
             # The counter gives the full count (references open hundreds of short connections,
             # most between two samples); when no connection started during the run, what it
@@ -534,6 +538,7 @@ def warm_up(
     *,
     settle: bool,
     headers: tuple[str, ...] = (),
+    connections: int | None = None,
 ) -> None:
     """Warm up until the target answers and, for a rendered service (`settle`), until a warm-up
     opens no new database connection, so that the measured run sees its pool as it stays (the
@@ -543,7 +548,7 @@ def warm_up(
     while True:
         before = sessions_opened(database)
         arguments = make_args(uuid.uuid4().hex[:8])
-        report = wrk(base, script, arguments, seconds, options.connections, headers)
+        report = wrk(base, script, arguments, seconds, connections or options.connections, headers)
         time.sleep(1)  # let the statistics of the warm-up reach pg_stat_database
         settled = not settle or sessions_opened(database) == before
         if (report["requests"] > 0 and settled) or seconds >= MAX_RUN_SECONDS:

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = ("fastapi-hello", "raw-asyncpg", "tutorial-sqlalchemy", "sqlalchemy-default")
+TARGETS = (
+    "fastapi-hello", "raw-asyncpg", "tutorial-sqlalchemy", "sqlalchemy-default",
+    "sqlalchemy-auth-signed-in",
+)  # fmt: skip
 
 
 @pytest.mark.slow
@@ -32,6 +35,7 @@ def test_a_smoke_run_measures_a_service_against_its_references(tmp_path: Path) -
         ("raw-asyncpg", "read"),
         *(("tutorial-sqlalchemy", scenario) for scenario in ("read", "list", "create")),
         *(("sqlalchemy-default", scenario) for scenario in ("live", "read", "list", "create")),
+        *(("sqlalchemy-auth-signed-in", scenario) for scenario in ("read", "me")),
     }
     for row in measured.values():
         assert row["rps_median"] > 0, row
@@ -42,4 +46,5 @@ def test_a_smoke_run_measures_a_service_against_its_references(tmp_path: Path) -
     assert ("sqlalchemy-default read", "raw-asyncpg read") in compared
     assert ("sqlalchemy-default create", "tutorial-sqlalchemy create") in compared
     assert ("sqlalchemy-default live", "fastapi-hello live") in compared
+    # Every answer of the signed-in target was a 2xx (above): its token was accepted.
     assert "| sqlalchemy-default | read |" in run.stdout
