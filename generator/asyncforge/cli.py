@@ -315,9 +315,10 @@ def add_resource(
     migration and one line in each registry. Nothing is committed; review it with git diff.
     With users (auth=jwt), its writes need a signed-in user and its reads are public."""
     with _user_errors():
-        from .resources import add
+        from .resources import Access, add
 
-        written = add(project, name, fields or [], singular=singular, private=private, owned=owned)
+        access = Access(private=private, owned=owned)
+        written = add(project, name, fields or [], singular=singular, access=access)
     for line in written:
         typer.echo(line)
     typer.echo(f"added {name}: {len(written)} files; run the tests (uv run pytest), then commit")

@@ -203,20 +203,28 @@ class Plan:
     """The resource's answers."""
 
 
+@dataclass(frozen=True)
+class Access:
+    """Who may read a resource's rows, in a service with users (`auth=jwt`)."""
+
+    private: bool = False
+    """Reads need a signed-in user too."""
+    owned: bool = False
+    """Each row belongs to the user who made it; users see their own, admins all."""
+
+
 def plan(
     project: Path,
     name: str,
     specs: list[str],
     singular: str | None = None,
-    *,
-    private: bool = False,
-    owned: bool = False,
+    access: Access = Access(),
 ) -> Plan:
     """Every check of the command line and of the project, before anything is written."""
     project = project.resolve()
     answers = read_answers(project)
-    if (private or owned) and answers.get("auth", "none") != "jwt":
-        flag = "--owned" if owned else "--private"
+    if (access.private or access.owned) and answers.get("auth", "none") != "jwt":
+        flag = "--owned" if access.owned else "--private"
         raise GeneratorError(
             f"{flag} needs a service with users; turn them on first: asyncforge update --auth jwt"
         )
@@ -269,8 +277,8 @@ def plan(
         "resource_name": name,
         "resource_singular": singular,
         "resource_fields": [f.answer() for f in fields],
-        "resource_private": private or owned,  # users see their own rows only when signed in
-        "resource_owned": owned,
+        "resource_private": access.private or access.owned,  # an owner is known when signed in
+        "resource_owned": access.owned,
     })  # fmt: skip
 
 
@@ -415,13 +423,12 @@ def add(
     specs: list[str],
     *,
     singular: str | None = None,
-    private: bool = False,
-    owned: bool = False,
+    access: Access = Access(),
 ) -> list[str]:
     """Write the resource, its registry lines and its migration; the files written, relative to
     the project. Nothing is committed: the team reviews it with `git status` and `git diff`."""
     project = project.resolve()
-    chosen = plan(project, name, specs, singular, private=private, owned=owned)
+    chosen = plan(project, name, specs, singular, access)
     try:
         written = _render(project, chosen)
         registries = _register(project, chosen)
