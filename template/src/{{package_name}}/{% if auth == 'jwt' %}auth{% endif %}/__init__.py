@@ -42,11 +42,7 @@ class Authenticator:
             audience=settings.auth_audience,
             lifetime_seconds=settings.auth_access_token_seconds,
         )
-        self.passwords = Passwords(
-            time_cost=settings.auth_password_time_cost,
-            memory_kib=settings.auth_password_memory_kib,
-            threads=settings.auth_hashing_threads,
-        )
+        self.passwords = Passwords.from_settings(settings)
         self.find_user = find_user
 
 

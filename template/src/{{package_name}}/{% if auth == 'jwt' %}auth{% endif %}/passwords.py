@@ -13,6 +13,8 @@ from pwdlib import PasswordHash
 from pwdlib.exceptions import UnknownHashError
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from ..settings import Settings
+
 THREAD_NAME = "password-hashing"
 
 Result = TypeVar("Result")
@@ -23,6 +25,14 @@ class Passwords:
         self._hashing = PasswordHash((Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib),))
         self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=THREAD_NAME)
         self._decoy: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, threads: int | None = None) -> "Passwords":
+        return cls(
+            time_cost=settings.auth_password_time_cost,
+            memory_kib=settings.auth_password_memory_kib,
+            threads=threads or settings.auth_hashing_threads,
+        )
 
     async def hash(self, password: str) -> str:
         return await self._off_the_loop(self._hashing.hash, password)
