@@ -1,5 +1,7 @@
 """Fixtures shared by the generator's tests: rendered projects and the real services they use."""
 
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,6 +9,11 @@ import pytest
 
 from asyncforge.matrix import BACKENDS, Combination, all_combinations, checks
 from asyncforge.matrix import backends as services
+
+# The suite starts hundreds of Python processes from this checkout's environment (xdist workers,
+# `asyncforge`, schemathesis): where PYTHONDONTWRITEBYTECODE is set, each would compile anew.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
