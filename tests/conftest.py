@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from asyncforge.matrix import BACKENDS, Combination, all_combinations, checks
+from asyncforge.matrix import BACKENDS, Combination, all_combinations
 from asyncforge.matrix import backends as services
+
+from .helpers import rendered
 
 # The suite starts hundreds of Python processes from this checkout's environment (xdist workers,
 # `asyncforge`, schemathesis): where PYTHONDONTWRITEBYTECODE is set, each would compile anew.
@@ -61,9 +63,7 @@ def template() -> Path:
 @pytest.fixture(scope="session", params=all_combinations(), ids=combination_id)
 def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A rendered project, exactly as Copier wrote it (never installed into)."""
-    combination: Combination = request.param
-    destination = tmp_path_factory.mktemp(combination.id) / "my-service"
-    return checks.render(destination, combination.answers())
+    return rendered(request.param, tmp_path_factory)
 
 
 @pytest.fixture

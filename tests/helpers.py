@@ -1,11 +1,16 @@
 """Helpers the generator's tests share: git with a fixed identity, a committed copy of the
-template (the CLI refuses a dirty one), and the `asyncforge` command run as a user runs it."""
+template (the CLI refuses a dirty one), the `asyncforge` command run as a user runs it, and each
+combination rendered once."""
 
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from asyncforge.matrix import Combination, checks
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,3 +108,15 @@ def add_a_router_and_change_a_setting(package: Path) -> None:
     settings.write_text(
         settings.read_text().replace('log_level: str = "INFO"', 'log_level: str = "WARNING"')
     )
+
+
+RENDERED: dict[Combination, Path] = {}
+
+
+def rendered(combination: Combination, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The combination rendered once per xdist worker, exactly as Copier wrote it: tests read it
+    and never change it (nor install into it)."""
+    if combination not in RENDERED:
+        destination = tmp_path_factory.mktemp(combination.id) / "my-service"
+        RENDERED[combination] = checks.render(destination, combination.answers())
+    return RENDERED[combination]

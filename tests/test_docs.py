@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from asyncforge.cli import app as cli
-from asyncforge.matrix import all_combinations, checks
+from asyncforge.matrix import all_combinations
 from asyncforge.template import questions
+
+from .helpers import rendered
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = (ROOT / "docs" / "interface.md").read_text()
@@ -28,10 +30,7 @@ def first_column(table: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def renders(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    return [
-        checks.render(tmp_path_factory.mktemp(c.id) / "my-service", c.answers())
-        for c in all_combinations()
-    ]
+    return [rendered(c, tmp_path_factory) for c in all_combinations()]
 
 
 def settings_of(project: Path) -> set[str]:
