@@ -146,6 +146,8 @@ def test_redis_appears_only_when_chosen(project: Path) -> None:
     assert ("redis" in dependency_names(project)) is redis_on
     assert ("redis_url" in settings) is redis_on
     assert (project / "src" / "my_service" / "cache" / "client.py").is_file() is redis_on
+    serving = [path for path in code_files(project) if "response_cache" in path.read_text()]
+    assert bool(serving) is redis_on  # without a cache, no store and nothing that serves from one
     if redis_on:
         assert {"compose.yaml", "pyproject.toml", ".env.example"} <= set(mentions)
     else:
