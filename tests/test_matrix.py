@@ -89,7 +89,7 @@ def test_passes_its_own_suite(
 
     phase = suite(environment, backend, slot=SLOTS[run.id])
 
-    assert phase.ok, f"{run.id} on {backend}:\n{phase.tail(80)}"
+    assert phase.ok, f"{run.id} on {backend}:\n{phase.report()}"
     assert "passed" in phase.test_counts()
     assert "failed" not in phase.test_counts()
     assert BACKEND_SAYS[backend] in phase.output  # the suite used the backend asked for

@@ -135,7 +135,7 @@ def test_resources_added_by_the_command_pass_everywhere_and_take_the_next_releas
         modules = [] if backend == whole_suite_on else reached
         with services.backend_environment(backend, service, f"resources-{orm}", slot=15) as env:
             suite = checks.run_suite(service, env, modules)
-        assert suite.ok, f"{backend}: {suite.tail()}"
+        assert suite.ok, f"{backend}: {suite.report()}"
         assert "passed" in suite.test_counts(), suite.tail()
     listed = asyncforge("resources", "--project", str(service))
     assert listed.returncode == 0, listed.stderr

@@ -467,7 +467,7 @@ def matrix(
         for name, phase in suites.items():
             if not phase.ok:
                 failed.append(f"{prepared.run.id}-{name}")
-                console.print(f"{prepared.run.id} {phase.name} failed\n{phase.tail()}",
+                console.print(f"{prepared.run.id} {phase.name} failed\n{phase.report()}",
                               markup=False, highlight=False, style="red")  # fmt: skip
     if keep:
         console.print(f"rendered projects kept in {workdir}")

@@ -37,6 +37,12 @@ class Phase:
     def tail(self, lines: int = 60) -> str:
         return "\n".join(self.output.strip().splitlines()[-lines:])
 
+    def report(self, lines: int = 40) -> str:
+        """What a failed suite said: pytest's `E` lines (each failed assertion, which a long
+        captured log would push out of the tail), then the tail."""
+        said = [line for line in self.output.splitlines() if line.startswith("E ")][:lines]
+        return "\n".join([*said, "...", self.tail(lines)]) if said else self.tail(lines * 2)
+
     def test_counts(self) -> str:
         """pytest's closing counts, e.g. `56 passed, 3 skipped`."""
         found = re.findall(r"(\d+ (?:passed|failed|errors?|skipped))", self.output)
