@@ -26,8 +26,8 @@ from .project import (
     local_path,
     read_answers,
 )
+from .template import fact
 
-TYPES = ("str", "text", "int", "decimal", "bool", "date", "datetime", "uuid", "json")
 MODIFIERS = ("optional", "unique", "index")
 SHARED_ANSWERS = ("package_name", "orm", "redis", "tasks", "prometheus", "auth")
 """The service's answers a resource is rendered with; an update renders it with the current ones."""
@@ -137,9 +137,16 @@ def find_resources(project: Path) -> dict[str, Resource]:
     return found
 
 
+def field_types() -> list[str]:
+    """The types a field can have besides a reference, from the template (`copier.yml`'s
+    `resource_field_types`, which also says how each layer writes one)."""
+    return [name for name in fact("resource_field_types") if name != "ref"]
+
+
 def parse_field(text: str, resources: dict[str, Resource]) -> Field:
     """One `NAME:TYPE[:MODIFIER...]` of the command line, or a one-line error naming it."""
-    allowed_types = ", ".join([*TYPES, "ref=<resource>"])
+    types = field_types()
+    allowed_types = ", ".join([*types, "ref=<resource>"])
     name, _, rest = text.partition(":")
     kind, *modifiers = rest.split(":") if rest else [""]
     where = f"field {text!r}"
@@ -168,7 +175,7 @@ def parse_field(text: str, resources: dict[str, Resource]) -> Field:
                 f"{where}: a reference's name ends in _id, e.g. {singular_of(ref)}_id:ref={ref}"
             )
         kind, ref_model, ref_singular = "ref", resources[ref].model, resources[ref].singular
-    elif kind not in TYPES:
+    elif kind not in types:
         raise GeneratorError(f"{where}: unknown type {kind!r}; allowed: {allowed_types}")
     for modifier in modifiers:
         if modifier not in MODIFIERS:
