@@ -4,6 +4,7 @@ project then lints, type-checks and passes its suite (on one backend; what the r
 on both), with nothing pending between models and migrations. A newer template release reaches
 every resource through `asyncforge update`, keeping the team's edits."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -37,6 +38,7 @@ SHIPMENTS = [
 ]  # fmt: skip
 """Every field type and modifier, between them."""
 PACKAGE = "src/shop"
+QUERIES_TEST = "tests/test_order_queries.py"
 RESOURCE_FILES = ["__init__.py", "models.py", "repository.py", "router.py", "schemas.py"]
 
 
@@ -54,6 +56,13 @@ def _add(service: Path, name: str, *fields: str) -> list[str]:
     added = asyncforge("add", "resource", name, *fields, "--project", str(service))
     assert added.returncode == 0, added.stderr
     return added.stdout.splitlines()[:-1]
+
+
+def _files_shown_in_the_readme(service: Path) -> dict[str, str]:
+    """The README's whole-file examples: Python blocks whose first line names their path."""
+    readme = (service / "README.md").read_text()
+    blocks = re.findall(r"```python\n# (\S+\.py)\n(.*?)```", readme, re.DOTALL)
+    return dict(blocks)
 
 
 def _status(service: Path) -> list[str]:
@@ -117,9 +126,16 @@ def test_resources_added_by_the_command_pass_everywhere_and_take_the_next_releas
     )
     assert sum("/migrations/" in name for name in orders) == 1
     commit_all(service, "Orders")
+    # The README's query of one's own (a join, on the ORM's own terms) and its test, as a team
+    # copies them into orders.
+    shown = _files_shown_in_the_readme(service)
+    assert sorted(shown) == [f"{PACKAGE}/resources/orders/repository.py", QUERIES_TEST]
+    for path, text in shown.items():
+        (service / path).write_text(text)
+    commit_all(service, "Orders with their items' names")
     _add(service, "shipments", *SHIPMENTS)
     commit_all(service, "Shipments")
-    reached = list(REACHED_BY_RESOURCES)
+    reached = [*REACHED_BY_RESOURCES, QUERIES_TEST]
     if answers.get("auth") == "jwt":
         for name, arguments in WITH_USERS.items():
             _add(service, name, *arguments)
