@@ -11,12 +11,8 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -29,6 +25,9 @@ from ..settings import Settings
 from ..unavailable import unavailable_reason
 from .repository import Unit
 from .statements import AsyncpgStatements, Compiled, SqlAlchemyStatements, Statements
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 ALEMBIC_VERSION = text("SELECT version_num FROM alembic_version LIMIT 1")
@@ -87,7 +86,14 @@ def _unique_statement_name() -> str:
     return f"__asyncpg_{uuid.uuid4().hex}__"
 
 
-def _alembic_config(connection: Connection) -> Config:
+# Alembic is imported where it is used: an API process on PostgreSQL never migrates (that is
+# `alembic upgrade head` and `wait_for_migrations`, processes of their own), and it weighs
+# about 10 MB of every worker's memory.
+
+
+def _alembic_config(connection: Connection) -> "Config":
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -95,10 +101,15 @@ def _alembic_config(connection: Connection) -> Config:
 
 
 def _upgrade_to_head(connection: Connection) -> None:
+    from alembic import command
+
     command.upgrade(_alembic_config(connection), "head")
 
 
 def _unapplied(connection: Connection) -> list[str]:
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     scripts = ScriptDirectory.from_config(_alembic_config(connection))
     applied = set(MigrationContext.configure(connection).get_current_heads())
     if applied >= set(scripts.get_heads()):
