@@ -3,7 +3,8 @@
     uv run python bench/run.py                 # the full run (about 20 minutes)
     uv run python bench/run.py --smoke         # seconds per measurement: proves the bench works
 
-Renders the combinations, seeds a PostgreSQL database per ORM with 10,000 items, serves each
+Renders the combinations (some with a resource added by `asyncforge add resource`, as a team adds
+one), seeds a PostgreSQL database per ORM with 10,000 items (and one order per item), serves each
 service and each reference (bench/references/) with the production server configuration the
 rendered Dockerfile uses (gunicorn with one uvicorn worker), drives wrk (-t2 -c64) and reports
 req/s, p50, p99, p99/p50, errors, timeouts (requests over 2 s), RSS per worker after the POST run
@@ -37,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "generator"))
 
 from asyncforge.matrix import backends, checks  # noqa: E402
+from asyncforge.resources import Access  # noqa: E402
+from asyncforge.resources import add as add_resource  # noqa: E402
 
 WRK_DIR = Path(__file__).parent / "wrk"
 SEEDED = 10_000
@@ -52,7 +55,16 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
     "sqlalchemy-all-on": {"orm": "sqlalchemy", **ALL_ON},
     "tortoise-all-on": {"orm": "tortoise", **ALL_ON},
     "sqlalchemy-auth": {"orm": "sqlalchemy", "auth": "jwt"},
+    "sqlalchemy-orders": {"orm": "sqlalchemy"},
+    "tortoise-orders": {"orm": "tortoise"},
 }
+ORDERS = ["item_id:ref=items", "quantity:int", "status:str:index"]
+RESOURCES: dict[str, dict[str, list[str]]] = {
+    "sqlalchemy-orders": {"orders": ORDERS},
+    "tortoise-orders": {"orders": ORDERS},
+}
+"""Resources a combination adds with `asyncforge add resource`, as a team adds its own: orders
+reference items (a foreign key checked on every write), seeded with one order per item."""
 ADMIN = ("bench-admin@example.com", "bench-admin-password")
 """The account a signed-in target signs in as (made with the service's `users create-admin`)."""
 SIGNING_KEY = "the-bench-signing-key-0123456789abcdefghijklmnop"
@@ -79,6 +91,10 @@ TARGETS = [
     ),
     Target("fastapi-hello", "sqlalchemy-default", ("live",), "bench.references.hello_fastapi:app"),
     Target("raw-asyncpg", "sqlalchemy-default", ("read",), "bench.references.raw_asyncpg:app"),
+    Target(
+        "starlette-asyncpg", "sqlalchemy-default", ("read",),
+        "bench.references.starlette_asyncpg:app",
+    ),
     Target(
         "tutorial-sqlalchemy", "sqlalchemy-default", ("read", "list", "create"),
         "bench.references.tutorial_sqlalchemy:app",
@@ -125,6 +141,11 @@ TARGETS = [
         "tortoise-all-on-miss", "tortoise-all-on", ("read",),
         env=(("CACHE_TTL_SECONDS", "0.001"),),
     ),
+    *(
+        Target(name, name, (*scenarios, *(f"orders-{scenario}" for scenario in scenarios)))
+        for name in ("sqlalchemy-orders", "tortoise-orders")
+        for scenarios in [("read", "list", "create")]
+    ),
     Target("sqlalchemy-auth", "sqlalchemy-auth", ("read", "login")),
     Target("sqlalchemy-auth-signed-in", "sqlalchemy-auth", ("read", "me"), signed_in=True),
 ]  # fmt: skip
@@ -133,6 +154,10 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
     # (measured, scenario, reference, its scenario, target ratio or None for a reported cost)
     ("sqlalchemy-default", "read", "tutorial-sqlalchemy", "read", 2.0),
     ("sqlalchemy-default", "read", "raw-asyncpg", "read", 0.5),
+    # The floor of a Python service: Starlette, asyncpg, JSON by hand (no FastAPI, no pydantic).
+    ("raw-asyncpg", "read", "starlette-asyncpg", "read", None),
+    ("sqlalchemy-default", "read", "starlette-asyncpg", "read", None),
+    ("tortoise-default", "read", "starlette-asyncpg", "read", None),
     ("sqlalchemy-all-on-miss", "read", "tutorial-sqlalchemy", "read", 2.0),
     ("sqlalchemy-all-on-miss", "read", "raw-asyncpg", "read", 0.5),
     ("tortoise-default", "read", "handwritten-tortoise", "read", 1.0),
@@ -161,6 +186,14 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
         ("sqlalchemy-prometheus", scenario, "sqlalchemy-default", scenario, 0.9)
         for scenario in ("live", "read", "list", "create")
     ),
+    # A resource a team adds is as fast as items, in the same service and round.
+    *(
+        (name, f"orders-{scenario}", name, scenario, 0.9)
+        for name in ("sqlalchemy-orders", "tortoise-orders")
+        for scenario in ("read", "list", "create")
+    ),
+    ("sqlalchemy-orders", "orders-read", "raw-asyncpg", "read", 0.5),
+    ("tortoise-orders", "orders-read", "handwritten-tortoise", "read", 1.0),
     # A token costs nothing on a public read; a read that checks it looks the user up.
     ("sqlalchemy-auth-signed-in", "read", "sqlalchemy-auth", "read", 0.9),
     ("sqlalchemy-auth-signed-in", "me", "sqlalchemy-auth", "read", None),
@@ -225,7 +258,8 @@ def free_port() -> int:
 def schema_of(combination: str) -> str:
     """Combinations with the same tables share a seeded database."""
     answers = COMBINATIONS[combination]
-    return answers["orm"] + ("_auth" if answers.get("auth") == "jwt" else "")
+    schema = answers["orm"] + ("_auth" if answers.get("auth") == "jwt" else "")
+    return "_".join([schema, *RESOURCES.get(combination, {})])
 
 
 def render(name: str, answers: dict[str, Any], workdir: Path) -> Path:
@@ -234,6 +268,21 @@ def render(name: str, answers: dict[str, Any], workdir: Path) -> Path:
     installed = checks.install(project)
     if not installed.ok:
         sys.exit(f"{name}: uv sync failed\n{installed.tail()}")
+    resources = RESOURCES.get(name, {})
+    if resources:
+        # `add resource` renders the release the service records; a checkout with uncommitted
+        # changes records a commit of Copier's scratch copy, so name the checkout as it is.
+        answers_file = project / ".copier-answers.yml"
+        recorded = re.sub(r"(?m)^_commit: .*$", "_commit: HEAD", answers_file.read_text())
+        answers_file.write_text(recorded)
+        # It undoes itself with git, so it wants a repository.
+        for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "rendered"]):
+            subprocess.run(
+                ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", *command],
+                cwd=project, check=True, capture_output=True, timeout=60,
+            )  # fmt: skip
+    for resource, fields in resources.items():
+        add_resource(project, resource, fields, singular=None, access=Access())
     return project
 
 
@@ -255,7 +304,13 @@ def seed_database(project: Path, orm: str, name: str) -> str:
         f"SELECT 'seed-' || g, 'a seeded item', (g % 1000) + 0.99, now(), now() "
         f"FROM generate_series(1, {SEEDED}) AS g",
     )
-    psql(name, "VACUUM ANALYZE items")
+    if "orders" in name:
+        psql(
+            name,
+            "INSERT INTO orders (item_id, quantity, status, created_at) "
+            f"SELECT g, (g % 9) + 1, 'open', now() FROM generate_series(1, {SEEDED}) AS g",
+        )
+    psql(name, "VACUUM ANALYZE")
     return url
 
 
@@ -439,6 +494,9 @@ SCRIPTS = {
     "list": ("list.lua", lambda run: ["/api/v1/items", str(SEEDED)]),
     "list-gzip": ("list.lua", lambda run: ["/api/v1/items", str(SEEDED), "gzip"]),
     "create": ("create.lua", lambda run: ["/api/v1/items", run]),
+    "orders-read": ("read.lua", lambda run: ["/api/v1/orders", str(SEEDED)]),
+    "orders-list": ("list.lua", lambda run: ["/api/v1/orders", str(SEEDED)]),
+    "orders-create": ("create-order.lua", lambda run: ["/api/v1/orders", str(SEEDED)]),
     "me": ("get.lua", lambda run: ["/api/v1/users/me"]),
     "login": ("login.lua", lambda run: list(ADMIN)),
 }
@@ -515,14 +573,15 @@ def _measure(
                 Measurement(
                     target.name, scenario, round_, round(report["requests"] / seconds, 1),
                     report["p50_us"] / 1000, report["p99_us"] / 1000, errors, report["timeouts"],
-                    new_connections, worker_rss_mb(master) if scenario == "create" else None,
+                    new_connections,
+                    worker_rss_mb(master) if scenario.endswith("create") else None,
                     report,
                 )
             )  # fmt: skip
             log(f"round {round_} {target.name} {scenario}: {results[-1].rps:,.0f} req/s, "
                 f"p99 {results[-1].p99_ms:.1f} ms, new connections {new_connections}")  # fmt: skip
-    if "create" in target.scenarios:
-        psql(database, "VACUUM ANALYZE items")
+    if any(scenario.endswith("create") for scenario in target.scenarios):
+        psql(database, "VACUUM ANALYZE")
     return results
 
 

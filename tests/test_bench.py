@@ -12,8 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = (
     "fastapi-hello", "raw-asyncpg", "tutorial-sqlalchemy", "sqlalchemy-default",
-    "sqlalchemy-auth-signed-in",
+    "sqlalchemy-auth-signed-in", "sqlalchemy-orders",
 )  # fmt: skip
+"""A service against its references, one with users, and one with a resource added by
+`asyncforge add resource` beside items."""
 
 
 @pytest.mark.slow
@@ -36,6 +38,11 @@ def test_a_smoke_run_measures_a_service_against_its_references(tmp_path: Path) -
         *(("tutorial-sqlalchemy", scenario) for scenario in ("read", "list", "create")),
         *(("sqlalchemy-default", scenario) for scenario in ("live", "read", "list", "create")),
         *(("sqlalchemy-auth-signed-in", scenario) for scenario in ("read", "me")),
+        *(
+            ("sqlalchemy-orders", f"{resource}{scenario}")
+            for resource in ("", "orders-")
+            for scenario in ("read", "list", "create")
+        ),
     }
     for row in measured.values():
         assert row["rps_median"] > 0, row
@@ -46,5 +53,6 @@ def test_a_smoke_run_measures_a_service_against_its_references(tmp_path: Path) -
     assert ("sqlalchemy-default read", "raw-asyncpg read") in compared
     assert ("sqlalchemy-default create", "tutorial-sqlalchemy create") in compared
     assert ("sqlalchemy-default live", "fastapi-hello live") in compared
+    assert ("sqlalchemy-orders orders-read", "sqlalchemy-orders read") in compared
     # Every answer of the signed-in target was a 2xx (above): its token was accepted.
     assert "| sqlalchemy-default | read |" in run.stdout
