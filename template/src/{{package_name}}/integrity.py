@@ -5,8 +5,8 @@ its own table. The repositories of every ORM turn a `Violation` into `ConflictEr
 
 import re
 import sqlite3
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import asyncpg
@@ -87,6 +87,24 @@ def _sqlite(error: BaseException) -> Violation | None:
     if kind == "check":
         return Violation(kind, constraint=names[0] if names else None)
     return Violation(kind, tuple(name.rpartition(".")[2] for name in names))
+
+
+async def with_missing_reference(
+    found: Violation,
+    values: Mapping[str, Any],
+    references: Mapping[str, str],
+    exists: Callable[[str, Any], Awaitable[bool]],
+) -> Violation:
+    """A refused reference that names its column. SQLite does not say which of a row's
+    references is missing, so each one written is looked up (`exists(column, value)`), on the
+    error path only; PostgreSQL's violations already name it and are returned as they are."""
+    if found.kind != "foreign_key" or found.columns or found.still_referenced:
+        return found
+    for column, table in references.items():
+        value = values.get(column)
+        if value is not None and not await exists(column, value):
+            return replace(found, columns=(column,), other_table=table)
+    return found
 
 
 def refusal(

@@ -16,13 +16,14 @@ executor (see `statements`); write new ones the same way (module-level, `self.ru
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnDefault, Table, bindparam, delete, func, insert, select, update
 
 from ..changes import Change, ChangeKind
-from ..integrity import refusal
+from ..integrity import refusal, with_missing_reference
 from .base import Base
 from .statements import Refused, Row, Statements
 
@@ -65,6 +66,21 @@ class _Statements:
         }
         self._inserts: dict[tuple[str, ...], Any] = {}
         self._updates: dict[tuple[str, ...], Any] = {}
+
+    # The foreign keys' other ends, resolved on first use: a model may refer to a table whose
+    # model is imported after it.
+    @cached_property
+    def references(self) -> dict[str, str]:
+        """The foreign-key columns and the tables they point to."""
+        return {fk.parent.name: fk.column.table.name for fk in self.table.foreign_keys}
+
+    @cached_property
+    def referenced(self) -> dict[str, Any]:
+        """Per foreign-key column, whether the row it names exists (see `Repository._write`)."""
+        return {
+            fk.parent.name: select(fk.column).where(fk.column == bindparam("target_id"))
+            for fk in self.table.foreign_keys
+        }
 
     def insert(self, names: tuple[str, ...]) -> Any:
         statement = self._inserts.get(names)
@@ -165,11 +181,14 @@ class Repository(Generic[Read]):
         try:
             return await self.run.row(statement, **params)
         except Refused as refused:
-            table = self._statements.table
+            references = self._statements.references
+            found = await with_missing_reference(
+                refused.violation, values, references, self._reference_exists
+            )
             raise refusal(
-                refused.violation,
-                singular=self.singular,
-                values=values,
-                key=key,
-                references={fk.parent.name: fk.column.table.name for fk in table.foreign_keys},
+                found, singular=self.singular, values=values, key=key, references=references
             ) from refused
+
+    async def _reference_exists(self, column: str, value: Any) -> bool:
+        statement = self._statements.referenced[column]
+        return await self.run.row(statement, target_id=value) is not None

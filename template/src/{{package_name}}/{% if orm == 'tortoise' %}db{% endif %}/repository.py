@@ -33,7 +33,7 @@ from tortoise.models import Model
 
 from ..changes import Change, ChangeKind
 from ..clock import utcnow
-from ..integrity import refusal, violation
+from ..integrity import refusal, violation, with_missing_reference
 
 Read = TypeVar("Read", bound=BaseModel)
 Row = dict[str, Any]
@@ -272,13 +272,16 @@ class Repository(Generic[Read]):
             found = violation(error)
             if found is None:
                 raise
+            references = _references(self.model)
+            found = await with_missing_reference(found, values, references, self._reference_exists)
             raise refusal(
-                found,
-                singular=self.singular,
-                values=values,
-                key=key,
-                references=_references(self.model),
+                found, singular=self.singular, values=values, key=key, references=references
             ) from error
+
+    async def _reference_exists(self, column: str, value: Any) -> bool:
+        table = _references(self.model)[column]
+        statement = for_each_dialect(f'SELECT 1 AS "found" FROM "{table}" WHERE "id" = $1')
+        return bool(await self.connection.execute_query_dict(statement[self._dialect], [value]))
 
 
 def _constant(value: Any) -> Callable[[], Any]:
