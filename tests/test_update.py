@@ -380,3 +380,37 @@ def test_the_generator_the_update_script_and_the_hook_find_the_same_conflicts() 
 
     assert f'CONFLICT = re.compile(r"{CONFLICT_MARKER.pattern}", re.MULTILINE)' in script
     assert f'entry: "{CONFLICT_MARKER.pattern}|' in hook
+
+
+@pytest.mark.slow
+def test_users_turned_on_after_the_teams_own_migrations_are_joined_to_them(
+    new_service: Callable[..., Path], template_repo: Path, tmp_path: Path
+) -> None:
+    """`add resource` numbers a team's migrations after `0002`, and auth's `users_0001` follows
+    `0002` too: the update writes the merge migration, so that Alembic upgrades a new database
+    and finds nothing pending. The registry lines of orders and of users, added at the same
+    place, are both kept (Copier alone reports them as a conflict)."""
+    service = new_service()
+    added = run_asyncforge(
+        "add", "resource", "orders", "item_id:ref=items", "quantity:int", "--project", str(service)
+    )
+    assert added.returncode == 0, added.stderr
+    commit_all(service, "Orders")
+
+    result = asyncforge(template_repo, "update", str(service), "--auth", "jwt", "--vcs-ref", "v1")
+
+    assert result.returncode == 0, result.stderr
+    versions = service / "src" / "my_service" / "db" / "migrations" / "versions"
+    merge = versions / "0004_join_the_template_s_migrations_and_ours.py"
+    assert f"{merge.relative_to(service)}: joins" in result.stdout
+    assert 'down_revision: str | Sequence[str] | None = ("0003", "users_0001")' in merge.read_text()
+    environment = checks.child_environment({"DATABASE_URL": f"sqlite:///{tmp_path}/check.db"})
+    for command in (["alembic", "upgrade", "head"], ["alembic", "check"], ["alembic", "heads"]):
+        completed = subprocess.run(
+            [checks.uv_executable(), "run", "--frozen", *command], cwd=service, env=environment,
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout.split() == ["0004", "(head)"]
+    for phase in (checks.lint(service), checks.typecheck(service)):  # registries joined, too
+        assert phase.ok, phase.tail()

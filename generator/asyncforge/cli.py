@@ -250,6 +250,11 @@ def update_command(
             f"resource {name}: "
             + (f"conflicts in {', '.join(conflicts)}" if conflicts else "updated")
         )
+    if report.merge:
+        typer.echo(
+            f"{report.merge}: joins the template's new migrations and your own (both followed "
+            "the same one)"
+        )
     if report.conflicts:
         raise _fail(
             "the update left conflicts to resolve (markers or .rej files) in: "

@@ -284,6 +284,9 @@ class UpdateReport:
     conflicts: list[str]
     resources: dict[str, list[str]] = field(default_factory=dict)
     """Each resource made by `add resource`, and the conflicts its own update left."""
+    merge: str | None = None
+    """The migration written to join the template's migrations and the team's (see
+    `migrations`), relative to the project."""
 
 
 def _status(project: Path) -> list[str]:
@@ -369,7 +372,9 @@ def update(
                 f"{', '.join(doomed)}; run again with --yes to go ahead"
             )
     start = git(project, "rev-parse", "HEAD").strip()
+    heads_before = _migration_heads(project)
     run_copier_update(project, changes, vcs_ref=vcs_ref, quiet=quiet)
+    _join_registry_additions(project)
     conflicts = conflicts_in(project)
     resources: dict[str, list[str]] = {}
     from .resources import answers_files, update_all
@@ -383,9 +388,67 @@ def update(
         finally:
             git(project, "reset", "--quiet", start)
         conflicts = conflicts_in(project)
+    merge = None
     if not conflicts:
         _lock(project, quiet=quiet)  # options bring dependencies: keep uv.lock in step
-    return UpdateReport(changed=_status(project), conflicts=conflicts, resources=resources)
+        if _migration_heads(project) != heads_before:
+            merge = _join_migrations(project)
+    return UpdateReport(
+        changed=_status(project), conflicts=conflicts, resources=resources, merge=merge
+    )
+
+
+_CONFLICT = re.compile(
+    r"^<{7} [^\n]*\n(?P<ours>(?:.*\n)*?)={7}\n(?P<theirs>(?:.*\n)*?)>{7} [^\n]*\n", re.MULTILINE
+)
+_REGISTRY_LINE = re.compile(r"^(from \.[\w.]+ import [\w ,]+|    [\w.]+,)$")
+REGISTRIES = ("models.py", "routers.py", "jobs.py")
+"""The files of `resources/` where each resource adds its lines (`add resource` among others)."""
+
+
+def _join_registry_additions(project: Path) -> None:
+    """The registries' conflicts that only add lines on both sides, resolved by keeping both:
+    a resource the team added and one an option brings (auth's users) land on the same line of
+    `resources/models.py`, which Copier reports as a conflict although nothing is lost."""
+    package = project / "src" / str(read_answers(project)["package_name"])
+    for name in REGISTRIES:
+        path = package / "resources" / name
+        if not path.is_file():
+            continue
+        text = path.read_text()
+
+        def both(block: re.Match[str]) -> str:
+            ours, theirs = block["ours"].splitlines(), block["theirs"].splitlines()
+            if not all(_REGISTRY_LINE.match(line) for line in ours + theirs):
+                return block[0]
+            kept = list(dict.fromkeys(ours + theirs))
+            imports = all(line.startswith("from ") for line in kept)
+            return "\n".join(sorted(kept) if imports else kept) + "\n"
+
+        joined = _CONFLICT.sub(both, text)
+        if joined != text:
+            path.write_text(joined)
+
+
+def _alembic_versions(project: Path) -> Path:
+    package = project / "src" / str(read_answers(project)["package_name"])
+    return package / "db" / "migrations" / "versions"
+
+
+def _migration_heads(project: Path) -> list[str]:
+    from .migrations import heads
+
+    versions = _alembic_versions(project)
+    return heads(versions) if versions.is_dir() else []
+
+
+def _join_migrations(project: Path) -> str | None:
+    """A merge migration when the update left Alembic two heads it did not find."""
+    from .migrations import join_heads
+
+    versions = _alembic_versions(project)
+    written = join_heads(versions) if versions.is_dir() else None
+    return None if written is None else str(written.relative_to(project))
 
 
 def commit_for_now(project: Path, message: str) -> None:
