@@ -1,24 +1,12 @@
 """Starlette over a raw asyncpg pool, no FastAPI and no pydantic: one `fetchrow` per read and the
 row written as JSON by hand. The floor of a Python service's database read on this machine."""
 
-import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import asyncpg
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-QUERY = "SELECT id, name, description, price, created_at, processed_at FROM items WHERE id = $1"
-
-
-@asynccontextmanager
-async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    app.state.pool = await asyncpg.create_pool(os.environ["DATABASE_URL"], min_size=20, max_size=20)
-    yield
-    await app.state.pool.close()
+from .items_pool import READ, pool_lifespan
 
 
 async def read_item(request: Request) -> JSONResponse:
@@ -26,7 +14,7 @@ async def read_item(request: Request) -> JSONResponse:
         item_id = int(request.path_params["item_id"])
     except ValueError:
         return JSONResponse({"detail": "not an id"}, 422)
-    row = await request.app.state.pool.fetchrow(QUERY, item_id)
+    row = await request.app.state.pool.fetchrow(READ, item_id)
     if row is None:
         return JSONResponse({"detail": "not found"}, 404)
     processed = row["processed_at"]
@@ -42,4 +30,4 @@ async def read_item(request: Request) -> JSONResponse:
     )
 
 
-app = Starlette(routes=[Route("/api/v1/items/{item_id}", read_item)], lifespan=lifespan)
+app = Starlette(routes=[Route("/api/v1/items/{item_id}", read_item)], lifespan=pool_lifespan)
