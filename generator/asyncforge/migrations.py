@@ -36,26 +36,34 @@ def downgrade() -> None:
 '''
 
 
-def heads(versions: Path) -> list[str]:
-    """The revisions no other revision follows, read from the migration files."""
-    revisions, parents = set(), set()
+def alembic_versions(package: Path) -> Path:
+    return package / "db" / "migrations" / "versions"
+
+
+def _revisions(versions: Path) -> dict[str, list[str]]:
+    """Each revision of the migration files and the revisions it follows."""
+    found = {}
     for path in versions.glob("*.py"):
         text = path.read_text()
-        found = _REVISION.search(text)
-        if found is None:
-            continue
-        revisions.add(found["id"])
-        down = _DOWN.search(text)
-        parents.update(_QUOTED.findall(down["value"]) if down else [])
-    return sorted(revisions - parents)
+        revision = _REVISION.search(text)
+        if revision is not None:
+            down = _DOWN.search(text)
+            found[revision["id"]] = _QUOTED.findall(down["value"]) if down else []
+    return found
 
 
-def join_heads(versions: Path) -> Path | None:
-    """Write the merge migration when the folder has more than one head; the file written."""
-    found = heads(versions)
-    if len(found) < 2:
-        return None
-    numbers = [int(path.name.split("_", 1)[0]) for path in versions.glob("[0-9]*_*.py")]
+def heads(versions: Path) -> list[str]:
+    """The revisions no other revision follows (none where the service has no Alembic
+    migrations)."""
+    revisions = _revisions(versions)
+    followed = {parent for parents in revisions.values() for parent in parents}
+    return sorted(set(revisions) - followed)
+
+
+def write_merge(versions: Path, found: list[str]) -> Path:
+    """The merge migration of the heads `found`, numbered as the service's env.py numbers a new
+    migration: after the greatest numeric revision id."""
+    numbers = [int(revision) for revision in _revisions(versions) if revision.isdigit()]
     revision = f"{max(numbers, default=0) + 1:04d}"
     merge = versions / f"{revision}_join_the_template_s_migrations_and_ours.py"
     merge.write_text(

@@ -119,6 +119,10 @@ def read_answers(project: Path) -> dict[str, Any]:
     return loaded
 
 
+def package_dir(project: Path) -> Path:
+    return project / "src" / str(read_answers(project)["package_name"])
+
+
 def _commit_all(project: Path, message: str) -> None:
     """Commit as the configured git user, or as the project's author when git has none."""
     identity: list[str] = []
@@ -391,8 +395,7 @@ def update(
     merge = None
     if not conflicts:
         _lock(project, quiet=quiet)  # options bring dependencies: keep uv.lock in step
-        if _migration_heads(project) != heads_before:
-            merge = _join_migrations(project)
+        merge = _join_new_migration_heads(project, heads_before)
     return UpdateReport(
         changed=_status(project), conflicts=conflicts, resources=resources, merge=merge
     )
@@ -410,45 +413,41 @@ def _join_registry_additions(project: Path) -> None:
     """The registries' conflicts that only add lines on both sides, resolved by keeping both:
     a resource the team added and one an option brings (auth's users) land on the same line of
     `resources/models.py`, which Copier reports as a conflict although nothing is lost."""
-    package = project / "src" / str(read_answers(project)["package_name"])
+    registries = package_dir(project) / "resources"
     for name in REGISTRIES:
-        path = package / "resources" / name
-        if not path.is_file():
-            continue
-        text = path.read_text()
-
-        def both(block: re.Match[str]) -> str:
-            ours, theirs = block["ours"].splitlines(), block["theirs"].splitlines()
-            if not all(_REGISTRY_LINE.match(line) for line in ours + theirs):
-                return block[0]
-            kept = list(dict.fromkeys(ours + theirs))
-            imports = all(line.startswith("from ") for line in kept)
-            return "\n".join(sorted(kept) if imports else kept) + "\n"
-
-        joined = _CONFLICT.sub(both, text)
-        if joined != text:
-            path.write_text(joined)
+        path = registries / name
+        if path.is_file():
+            text = path.read_text()
+            joined = _CONFLICT.sub(_both_sides_of_additions, text)
+            if joined != text:
+                path.write_text(joined)
 
 
-def _alembic_versions(project: Path) -> Path:
-    package = project / "src" / str(read_answers(project)["package_name"])
-    return package / "db" / "migrations" / "versions"
+def _both_sides_of_additions(block: re.Match[str]) -> str:
+    """Both sides of a conflict made only of registry lines (imports sorted); others as found."""
+    ours, theirs = block["ours"].splitlines(), block["theirs"].splitlines()
+    if not all(_REGISTRY_LINE.match(line) for line in ours + theirs):
+        return block[0]
+    kept = list(dict.fromkeys(ours + theirs))
+    imports = all(line.startswith("from ") for line in kept)
+    return "\n".join(sorted(kept) if imports else kept) + "\n"
 
 
 def _migration_heads(project: Path) -> list[str]:
-    from .migrations import heads
+    from .migrations import alembic_versions, heads
 
-    versions = _alembic_versions(project)
-    return heads(versions) if versions.is_dir() else []
+    return heads(alembic_versions(package_dir(project)))
 
 
-def _join_migrations(project: Path) -> str | None:
-    """A merge migration when the update left Alembic two heads it did not find."""
-    from .migrations import join_heads
+def _join_new_migration_heads(project: Path, heads_before: list[str]) -> str | None:
+    """A merge migration when the update left Alembic heads it did not find, more than one."""
+    from .migrations import alembic_versions, heads, write_merge
 
-    versions = _alembic_versions(project)
-    written = join_heads(versions) if versions.is_dir() else None
-    return None if written is None else str(written.relative_to(project))
+    versions = alembic_versions(package_dir(project))
+    found = heads(versions)
+    if found == heads_before or len(found) < 2:
+        return None
+    return str(write_merge(versions, found).relative_to(project))
 
 
 def commit_for_now(project: Path, message: str) -> None:

@@ -24,6 +24,7 @@ from .project import (
     dirty_files,
     git,
     local_path,
+    package_dir,
     read_answers,
 )
 from .template import fact
@@ -104,10 +105,6 @@ def singular_of(name: str) -> str:
     if name.endswith(("sses", "xes", "ches", "shes", "zes")):
         return name[:-2]
     return name[:-1] if name.endswith("s") else name
-
-
-def package_dir(project: Path) -> Path:
-    return project / "src" / str(read_answers(project)["package_name"])
 
 
 def find_resources(project: Path) -> dict[str, Resource]:
