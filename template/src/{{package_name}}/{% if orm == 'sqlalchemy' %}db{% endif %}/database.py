@@ -88,9 +88,9 @@ def _unique_statement_name() -> str:
 
 
 # Alembic is imported where it is used: an API process on PostgreSQL never migrates (that is
-# `alembic upgrade head` and `wait_for_migrations`, processes of their own), and it weighs
-# about 8 MB of every worker's memory. Imported after logging is set up, it would announce each
-# of its plugins at INFO.
+# `alembic upgrade head` and `wait_for_migrations`, processes of their own), and with Mako it
+# weighs on every worker's memory (bench/README.md). Imported after logging is set up, it would
+# announce each of its plugins at INFO.
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
