@@ -64,8 +64,9 @@ def _postgres(error: BaseException) -> Violation | None:
     detail = getattr(error, "detail", None) or ""
     key = _PG_KEY.match(detail)
     columns = tuple(c.strip() for c in key["columns"].split(",")) if key else ()
-    if not columns and getattr(error, "column_name", None):
-        columns = (error.column_name,)  # type: ignore[attr-defined]
+    column = getattr(error, "column_name", None)
+    if not columns and column:
+        columns = (column,)
     table = _PG_TABLE.search(key["rest"]) if key else None
     return Violation(
         kind,

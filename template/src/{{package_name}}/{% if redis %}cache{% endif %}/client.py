@@ -154,7 +154,7 @@ class Cache:
                 self._local.listening = False
                 self._local.forget_everything()
                 with contextlib.suppress(*FAILURES):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]  # unannotated
+                    await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # redis-py < 8.2
             await asyncio.sleep(self._retry_after or 0.1)
 
     async def _fail_open(

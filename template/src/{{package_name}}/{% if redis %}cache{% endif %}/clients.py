@@ -51,7 +51,7 @@ def _sentinel_master(settings: Settings) -> Redis:
     for entry in settings.redis_sentinels:
         host, _, port = entry.rpartition(":")
         sentinels.append((host or entry, int(port or 26379)))
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+    sentinel = Sentinel(  # type: ignore[no-untyped-call, unused-ignore]  # redis-py < 8.2
         sentinels, sentinel_kwargs=_shared(settings), **_shared(settings)
     )
     master: Redis = sentinel.master_for(settings.redis_sentinel_master, **options)
