@@ -3,7 +3,6 @@ template source a teammate can reach, no made-up commits, a first git commit and
 no silent deletions, no ORM switch, and conflicts reported instead of left for later."""
 
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ import yaml
 from copier import run_copy, run_update
 from copier.errors import DirtyLocalWarning
 
+from . import dependencies
 from .template import template_root
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -258,18 +258,11 @@ def create(
     return destination
 
 
-def _lock(project: Path, *, quiet: bool) -> None:
-    """Resolve the dependencies into uv.lock, so that the first commit pins them (and the work tree
-    stays clean after the first `uv run`). Without uv or a package index the project still works."""
-    uv = shutil.which("uv")
-    locked = (
-        uv is not None
-        and subprocess.run(
-            [uv, "lock", "--quiet"], cwd=project, capture_output=True, check=False, timeout=600
-        ).returncode
-        == 0
-    )
-    if not locked and not quiet:
+def _lock(project: Path, *, quiet: bool, kept: set[str] | None = None) -> None:
+    """Resolve the dependencies into uv.lock at the versions the template was tested with
+    (`dependencies`), so that the first commit pins them and the work tree stays clean after the
+    first `uv run`. Without uv or a package index the project still works."""
+    if not dependencies.lock(project, kept=kept) and not quiet:
         _warn("could not run `uv lock`; run it in the project and commit uv.lock")
 
 
@@ -377,6 +370,7 @@ def update(
             )
     start = git(project, "rev-parse", "HEAD").strip()
     heads_before = _migration_heads(project)
+    locked_before = dependencies.locked_packages(project)
     run_copier_update(project, changes, vcs_ref=vcs_ref, quiet=quiet)
     _join_registry_additions(project)
     conflicts = conflicts_in(project)
@@ -394,7 +388,7 @@ def update(
         conflicts = conflicts_in(project)
     merge = None
     if not conflicts:
-        _lock(project, quiet=quiet)  # options bring dependencies: keep uv.lock in step
+        _lock(project, quiet=quiet, kept=locked_before)  # options bring dependencies
         merge = _join_new_migration_heads(project, heads_before)
     return UpdateReport(
         changed=_status(project), conflicts=conflicts, resources=resources, merge=merge

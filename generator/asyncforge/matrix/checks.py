@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..dependencies import lock_commands
 from ..project import copy_template
 from ..template import template_root
 from .backends import ServiceMissing, backend_environment
@@ -140,14 +141,17 @@ def stop_process_group(process: "subprocess.Popen[Any]", grace_seconds: float = 
 
 
 def install(project: Path, python: str | None = None) -> Phase:
-    """`uv sync` on the given Python (an installed interpreter; never a download)."""
-    command = [uv_executable(), "sync", "--quiet"]
+    """Lock as `asyncforge new` does (the versions the template was tested with, or the newest
+    for the canary: see `dependencies`), then `uv sync` on the given Python (an installed
+    interpreter; never a download)."""
+    uv = uv_executable()
+    command = [uv, "sync", "--quiet", "--locked"]
     if python is not None:
         try:
             command += ["--python", interpreter(python)]
         except PythonMissing as missing:
             return Phase("install", False, 0.0, str(missing))
-    return run_phase("install", [command], project)
+    return run_phase("install", [*lock_commands(uv, project), command], project)
 
 
 def lint(project: Path) -> Phase:
