@@ -62,6 +62,24 @@ def test_workflows_pass_actionlint_the_schema_and_zizmor(project: Path) -> None:
     assert audited.returncode == 0, audited.stdout + audited.stderr
 
 
+def test_dependabot_proposes_updates_of_the_lock_the_actions_and_the_images(
+    project: Path,
+) -> None:
+    """Its pull requests run ci.yml (on `pull_request`), so each proposed version is tested."""
+    configuration = project / ".github" / "dependabot.yml"
+    validated = tool(
+        project, "check-jsonschema", "--builtin-schema", "vendor.dependabot", str(configuration)
+    )
+    updates = yaml.safe_load(configuration.read_text())["updates"]
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert {update["package-ecosystem"] for update in updates} == {
+        "uv", "github-actions", "docker", "docker-compose"
+    }  # fmt: skip
+    assert "pull_request" in workflow[True]  # PyYAML reads the key `on` as True
+
+
 def test_ci_tests_against_exactly_the_chosen_services_on_every_python(project: Path) -> None:
     workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
     answers = answers_of(project)
