@@ -239,8 +239,16 @@ def test_version_names_the_release_a_new_project_records(tmp_path: Path) -> None
     at_tag = asyncforge("version", template=committed_template(tmp_path / "t2", tag=f"v{VERSION}"))
     past_tag = asyncforge("version", template=template)
 
+    untagged = asyncforge("version", template=committed_template(tmp_path / "t3", tag="x"))
+
     assert at_tag.stdout.strip() == f"asyncforge {VERSION}"
-    assert past_tag.stdout.startswith(f"asyncforge {VERSION}\ntemplate 0.9.0.post1.dev0+")
+    assert past_tag.stdout.splitlines() == [
+        f"asyncforge {VERSION}",
+        "template v0.9.0 (the newest release, which new projects render; its HEAD is 1 commit "
+        "past it (--vcs-ref HEAD))",
+    ]
+    assert untagged.stdout.startswith(f"asyncforge {VERSION}\ntemplate 0.0.0.post1.dev0+")
+    assert "no release tags: new projects render its HEAD" in untagged.stdout
 
 
 def test_a_question_added_to_copier_yml_becomes_a_flag_and_a_matrix_axis(tmp_path: Path) -> None:

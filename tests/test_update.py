@@ -17,11 +17,13 @@ from asyncforge.project import CONFLICT_MARKER, read_answers
 
 from .helpers import (
     BIN,
+    RELEASES,
     ROOT,
     add_a_router_and_change_a_setting,
     commit_all,
     committed_template,
     git,
+    template_with_releases,
 )
 from .helpers import asyncforge as run_asyncforge
 
@@ -414,3 +416,38 @@ def test_users_turned_on_after_the_teams_own_migrations_are_joined_to_them(
     assert completed.stdout.split() == ["0004", "(head)"]
     for phase in (checks.lint(service), checks.typecheck(service)):  # registries joined, too
         assert phase.ok, phase.tail()
+
+
+def test_a_clone_with_release_tags_renders_its_newest_release_and_updates_from_any_commit(
+    tmp_path: Path,
+) -> None:
+    """As a clone of this repository with its releases tagged: HEAD is past the newest one.
+    `new` renders that release, as Copier does; a project made from HEAD (past every release)
+    updates to HEAD, where Copier alone would call the newest release a downgrade."""
+    template = template_with_releases(tmp_path / "asyncforge")
+    newest = f"v{RELEASES[-1]['version']}"
+    released, past = tmp_path / "released", tmp_path / "past"
+
+    made = asyncforge(template, "new", str(released), "--defaults")
+    made_past = asyncforge(template, "new", str(past), "--defaults", "--vcs-ref", "HEAD")
+
+    assert made.returncode == 0, made.stderr
+    assert made_past.returncode == 0, made_past.stderr
+    assert f"rendering the newest release of the template, {newest}; its HEAD is 1 commit" in (
+        made.stderr
+    )
+    assert answers(released)["_commit"] == newest
+    assert re.fullmatch(rf"{re.escape(newest)}-1-g[0-9a-f]+", answers(past)["_commit"])
+    for service in (released, past):
+        updated = asyncforge(template, "update", str(service), "--redis")
+        assert updated.returncode == 0, updated.stdout + updated.stderr
+        assert answers(service)["redis"] is True
+        commit_all(service, "Redis")
+    assert answers(released)["_commit"] == newest
+    assert f"past the newest release {newest}" in updated.stderr
+    plain = subprocess.run(
+        [str(BIN / "copier"), "update", "--defaults", "--data", "prometheus=true", str(released)],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300, check=False,
+    )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    assert answers(released)["prometheus"] is True

@@ -505,13 +505,18 @@ def _print_runs(planned: "list[Run]", *, as_json: bool) -> None:
 
 @app.command()
 def version() -> None:
-    """Print asyncforge's version and the template release a new project records (`_commit`)."""
-    from .template import template_release
+    """Print asyncforge's version, and the template release a new project records (`_commit`)
+    when it is not that version's tag."""
+    from .project import commits, newest_release
+    from .template import template_release, template_root
 
     typer.echo(f"asyncforge {__version__}")
-    release = template_release()
-    if release is not None and release != __version__:
+    release, past = newest_release(template_root())
+    if release is None:
         typer.echo(
-            f"template {release} (this checkout is not at the tag v{__version__}: projects "
-            "made from it record this release in .copier-answers.yml)"
+            f"template {template_release()} (this checkout has no release tags: new projects "
+            "render its HEAD and record that commit)"
         )
+    elif release != f"v{__version__}" or past:
+        ahead = f"; its HEAD is {commits(past)} past it (--vcs-ref HEAD)" if past else ""
+        typer.echo(f"template {release} (the newest release, which new projects render{ahead})")

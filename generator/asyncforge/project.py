@@ -47,15 +47,39 @@ def release_tags(source: str) -> list[str]:
     return [tag for _, tag in sorted(tags, reverse=True)]
 
 
-def _update_ref(source: str, vcs_ref: str | None) -> str:
+_DESCRIBED = re.compile(r"^(?P<tag>.+)-(?P<count>\d+)-g[0-9a-f]+$")
+"""`git describe`'s name of a commit past a tag, which Copier records as `_commit`."""
+
+
+def is_past(commit: str, release: str) -> bool:
+    """Whether a project's `_commit` (`v0.5.0`, `v0.5.0-3-g1a2b3c4`, a hash) is a commit after
+    the release tag `release`: Copier would call an update to that release a downgrade."""
+    from packaging.version import InvalidVersion, Version
+
+    described = _DESCRIBED.match(commit)
+    if described is None or int(described["count"]) == 0:
+        return False
+    try:
+        return Version(described["tag"]) >= Version(release)
+    except InvalidVersion:
+        return False
+
+
+def _update_ref(source: str, vcs_ref: str | None, commit: str) -> str:
     """The ref an update goes to: the one asked for, checked before Copier runs (it would say
     only "Unknown revision"), or the newest release tag, or HEAD with one warning when the
-    template has no tags (Copier would print its own warning once per render)."""
+    template has no tags (Copier would print its own warning once per render) or when the
+    project was made from a commit past its newest release (Copier refuses to go back)."""
     if vcs_ref is None:
         tags = release_tags(source)
-        if tags:
+        if tags and not is_past(commit, tags[0]):
             return tags[0]
-        _warn(f"the template at {source} has no release tags; updating to its HEAD")
+        why = (
+            f"the project was made from {commit}, past the newest release {tags[0]}"
+            if tags
+            else "it has no release tags"
+        )
+        _warn(f"updating to the HEAD of the template at {source}: {why}")
         return "HEAD"
     path = local_path(source)
     if path is not None:
@@ -209,6 +233,34 @@ def _record_source(project: Path, source: str, commit: str | None) -> None:
     answers_file.write_text(text)
 
 
+def commits(count: int) -> str:
+    return f"{count} commit{'' if count == 1 else 's'}"
+
+
+def newest_release(checkout: Path) -> tuple[str | None, int]:
+    """The checkout's newest release tag (`None` without one) and how many commits its HEAD is
+    past that tag."""
+    tags = release_tags(str(checkout))
+    if not tags:
+        return None, 0
+    past = git(checkout, "rev-list", "--count", f"{tags[0]}..HEAD").strip()
+    return tags[0], int(past or 0)
+
+
+def _newest_or_head(checkout: Path) -> str:
+    """What a new project renders from a checkout: its newest release, as Copier would, or HEAD
+    when it has none. Rendering a release that HEAD has gone past is said once."""
+    release, past = newest_release(checkout)
+    if release is None:
+        return "HEAD"
+    if past:
+        _warn(
+            f"rendering the newest release of the template, {release}; its HEAD is "
+            f"{commits(past)} past it, which --vcs-ref HEAD renders"
+        )
+    return release
+
+
 def create(
     destination: Path,
     answers: dict[str, Any],
@@ -221,11 +273,12 @@ def create(
 ) -> Path:
     """Render into `destination` (absent or empty), lock, and make the first commit.
 
-    A template given as a URL is rendered at `vcs_ref` (default: its latest release tag). A
-    local checkout (this asyncforge by default) is rendered at `vcs_ref` (default: HEAD); one with
-    uncommitted changes is refused, because Copier would record a commit that does not exist,
-    unless `allow_dirty`: then the working tree is rendered and the project records HEAD, so that
-    updates merge from a real commit and treat the uncommitted part as the project's own edits."""
+    A template is rendered at `vcs_ref`, by default its newest release tag as Copier does (a
+    local checkout without release tags: its HEAD). A local checkout (this asyncforge by default)
+    with uncommitted changes is refused, because Copier would record a commit that does not
+    exist, unless `allow_dirty`: then the working tree is rendered on HEAD and the project records
+    HEAD, so that updates merge from a real commit and treat the uncommitted part as the
+    project's own edits."""
     destination = destination.resolve()
     if destination.exists() and any(destination.iterdir()):
         raise GeneratorError(f"{destination} exists and is not empty")
@@ -233,8 +286,8 @@ def create(
     checkout = _local_checkout(source)
     commit, note = None, ""
     if checkout is not None:
-        vcs_ref = vcs_ref or "HEAD"
         dirty = dirty_files(checkout)
+        vcs_ref = vcs_ref or ("HEAD" if dirty and allow_dirty else _newest_or_head(checkout))
         if dirty and not allow_dirty:
             raise GeneratorError(
                 f"the template at {checkout} has uncommitted changes: {', '.join(dirty)}; commit "
@@ -359,7 +412,7 @@ def update(
             raise GeneratorError(
                 f"switching {option} from {current.get(option)} to {changes[option]} {why}"
             )
-    vcs_ref = _update_ref(str(current.get("_src_path", "")), vcs_ref)
+    vcs_ref = _update_ref(str(current.get("_src_path", "")), vcs_ref, str(current["_commit"]))
     changed_answers = [name for name, value in changes.items() if current.get(name) != value]
     if changed_answers:
         doomed = edited_files_removed_by(project, current, {**current, **changes})
