@@ -2,11 +2,7 @@
 then run the rendered project's own suite on each backend, reusing the one environment. The
 generator's tests and `asyncforge matrix` share them. Every command has a time limit."""
 
-import os
-import re
 import shutil
-import signal
-import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,40 +10,43 @@ from pathlib import Path
 from typing import Any
 
 from ..dependencies import lock_commands
+from ..processes import (
+    COMMAND_TIMEOUT_SECONDS,
+    Phase,
+    child_environment,
+    run_phase,
+    stop_process_group,
+    uv_executable,
+)
 from ..project import copy_template
 from ..template import template_root
 from .backends import ServiceMissing, backend_environment
 from .combinations import Run
 from .pythons import PythonMissing, interpreter
 
+__all__ = [
+    "COMMAND_TIMEOUT_SECONDS",
+    "PREPARE_PHASES",
+    "Phase",
+    "Prepared",
+    "child_environment",
+    "install",
+    "lint",
+    "prepare",
+    "render",
+    "run_phase",
+    "run_suite",
+    "stop_process_group",
+    "suite",
+    "typecheck",
+    "uv_executable",
+    "with_env_file",
+]
+
 PREPARE_PHASES = ("render", "install", "lint", "typecheck")
 NAMES = {"project_name": "shop-api", "package_name": "shopsvc"}
 """The matrix renders a package name that is not the project name's default (`shop_api`): every
 combination proves that a chosen package name builds, lints and passes its suite."""
-COMMAND_TIMEOUT_SECONDS = 600.0
-"""No command of a check may run longer; the rendered suites also bound each test themselves."""
-
-
-@dataclass
-class Phase:
-    name: str
-    ok: bool
-    seconds: float
-    output: str = field(repr=False, default="")
-
-    def tail(self, lines: int = 60) -> str:
-        return "\n".join(self.output.strip().splitlines()[-lines:])
-
-    def report(self, lines: int = 40) -> str:
-        """What a failed suite said: pytest's `E` lines (each failed assertion, which a long
-        captured log would push out of the tail), then the tail."""
-        said = [line for line in self.output.splitlines() if line.startswith("E ")][:lines]
-        return "\n".join([*said, "...", self.tail(lines)]) if said else self.tail(lines * 2)
-
-    def test_counts(self) -> str:
-        """pytest's closing counts, e.g. `56 passed, 3 skipped`."""
-        found = re.findall(r"(\d+ (?:passed|failed|errors?|skipped))", self.output)
-        return ", ".join(found)
 
 
 @dataclass
@@ -74,70 +73,11 @@ def render(destination: Path, answers: Mapping[str, Any], *, template: Path | No
     return destination
 
 
-def uv_executable() -> str:
-    """The uv running us (`uv run` exports it as $UV), else the one on PATH."""
-    found = os.environ.get("UV") or shutil.which("uv")
-    if found is None:
-        raise FileNotFoundError("uv is not installed: https://docs.astral.sh/uv/")
-    return found
-
-
-def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a rendered project's commands: none of our own virtualenv or pytest
-    state, and none of the service URLs unless the caller passes them on purpose."""
-    # PYTHONDONTWRITEBYTECODE: a rendered project is scratch; with its bytecode written once,
-    # each process of its suite (pytest, gunicorn, Celery, alembic) starts without compiling again.
-    stripped = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"}
-    stripped |= {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in stripped and not key.startswith(("PYTEST_", "UV_PROJECT", "UV_PYTHON"))
-    }
-    env["UV_PYTHON_DOWNLOADS"] = "never"  # a supported Python is installed here or the run fails
-    env.update(extra or {})
-    return env
-
-
-def run_phase(
-    name: str,
-    commands: Sequence[Sequence[str]],
-    project: Path,
-    env: Mapping[str, str] | None = None,
-    timeout: float = COMMAND_TIMEOUT_SECONDS,
-) -> Phase:
-    started = time.perf_counter()
-    outputs = []
-    for command in commands:
-        try:
-            completed = subprocess.run(
-                list(command),
-                cwd=project,
-                env=child_environment(env),
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as expired:
-            out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else ""
-            outputs.append(f"$ {' '.join(command)}\n{out}\ntimed out after {timeout:.0f} s")
-            return Phase(name, False, time.perf_counter() - started, "\n".join(outputs))
-        outputs.append(f"$ {' '.join(command)}\n{completed.stdout}{completed.stderr}")
-        if completed.returncode != 0:
-            return Phase(name, False, time.perf_counter() - started, "\n".join(outputs))
-    return Phase(name, True, time.perf_counter() - started, "\n".join(outputs))
-
-
-def stop_process_group(process: "subprocess.Popen[Any]", grace_seconds: float = 30.0) -> None:
-    """SIGTERM to a server started with `start_new_session=True` and to its workers, then
-    SIGKILL if they have not exited after `grace_seconds`."""
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=grace_seconds)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+def with_env_file(project: Path) -> None:
+    """`cp .env.example .env`, as the rendered README says, unless there is one."""
+    example, env_file = project / ".env.example", project / ".env"
+    if example.is_file() and not env_file.exists():
+        shutil.copyfile(example, env_file)
 
 
 def install(project: Path, python: str | None = None) -> Phase:
@@ -203,8 +143,11 @@ def prepare(
 
 
 def suite(prepared: Prepared, backend: str, *, slot: int = 0) -> Phase:
-    """The project's own tests on `backend`, in the environment `prepare` made."""
+    """The project's own tests on `backend`, in the environment `prepare` made, with the `.env`
+    a developer has after following the README (`cp .env.example .env`): the tests must hold
+    whatever it says."""
     name = f"test-{backend}"
+    with_env_file(prepared.project)
     try:
         with backend_environment(backend, prepared.project, prepared.run.id, slot=slot) as env:
             phase = run_suite(prepared.project, env)
