@@ -13,12 +13,23 @@ from .helpers import asyncforge, git
 pytestmark = pytest.mark.xdist_group("add-resource")  # one service, made once
 
 
-@pytest.fixture(scope="module")
-def service(committed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    destination = tmp_path_factory.mktemp("add-resource") / "shop"
-    made = asyncforge("new", str(destination), "--defaults", "--vcs-ref", "v1", template=committed)
+def _service(template: Path, destination: Path, *flags: str) -> Path:
+    made = asyncforge("new", str(destination), "--defaults", "--vcs-ref", "v1", *flags,
+                      template=template)  # fmt: skip
     assert made.returncode == 0, made.stderr
     return destination
+
+
+@pytest.fixture(scope="module")
+def service(committed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _service(committed, tmp_path_factory.mktemp("add-resource") / "shop")
+
+
+@pytest.fixture(scope="module")
+def service_with_users(committed: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tortoise, whose references also make an attribute without `_id`."""
+    destination = tmp_path_factory.mktemp("add-resource") / "club"
+    return _service(committed, destination, "--orm", "tortoise", "--auth", "jwt")
 
 
 REFUSED = [
@@ -27,7 +38,14 @@ REFUSED = [
     pytest.param(["orders", "quantity:int:required"], "unknown modifier 'required'; allowed: optional, unique, index", id="unknown-modifier"),  # noqa: E501
     pytest.param(["orders", "Quantity:int"], "field 'Quantity:int': the name must be a lowercase identifier", id="field-not-lowercase"),  # noqa: E501
     pytest.param(["orders", "class:str"], "field 'class:str': the name must be a lowercase identifier that is not a Python keyword", id="field-keyword"),  # noqa: E501
-    pytest.param(["orders", "id:int"], "field 'id:int': 'id' is taken", id="field-id"),
+    pytest.param(["orders", "id:int"], "field 'id:int': 'id' is taken (Order has an attribute of that name already)", id="field-id"),  # noqa: E501
+    pytest.param(["orders", "created_at:date"], "field 'created_at:date': 'created_at' is taken", id="field-created-at"),  # noqa: E501
+    pytest.param(["orders", "json:json"], "field 'json:json': 'json' is taken (OrderCreate inherits an attribute of that name)", id="field-pydantic-json"),  # noqa: E501
+    pytest.param(["orders", "schema:str"], "'schema' is taken (OrderCreate inherits", id="field-pydantic-schema"),  # noqa: E501
+    pytest.param(["orders", "copy:int"], "'copy' is taken (OrderCreate inherits", id="field-pydantic-copy"),  # noqa: E501
+    pytest.param(["orders", "metadata:str"], "'metadata' is taken (Order inherits an attribute of that name)", id="field-sqlalchemy-metadata"),  # noqa: E501
+    pytest.param(["orders", "datetime:datetime"], "'datetime' is taken (Order uses datetime in its own definition)", id="field-hides-an-import"),  # noqa: E501
+    pytest.param(["orders", "note:text", "str:str:optional"], "'str' is taken (Order uses str in its own definition)", id="field-hides-a-builtin"),  # noqa: E501
     pytest.param(["orders", "model_name:str"], "'model_name' is taken", id="field-pydantic-name"),
     pytest.param(["orders", "n:int", "n:str"], "field 'n' is given twice", id="field-twice"),
     pytest.param(["orders", "paid:bool:unique"], "a bool cannot be unique", id="unique-bool"),
@@ -45,16 +63,63 @@ REFUSED = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("arguments", "message"), REFUSED)
-def test_a_bad_command_line_is_refused_in_one_line_and_writes_nothing(
-    service: Path, arguments: list[str], message: str
-) -> None:
+REFUSED_WITH_USERS = [
+    pytest.param(["things", "title:str", "owner_id:int", "--owned"], "field 'owner_id:int': 'owner_id' is taken (ThingRead has an attribute of that name already)", id="owner-id-of-an-owned-resource"),  # noqa: E501
+    pytest.param(["things", "item_id:ref=items", "item:str"], "field 'item:str': 'item' is taken (Thing has an attribute of that name already)", id="tortoise-relation-and-a-field"),  # noqa: E501
+    pytest.param(["things", "fields:str"], "'fields' is taken (Thing uses fields in its own definition)", id="tortoise-fields-module"),  # noqa: E501
+    pytest.param(["things", "pk:int"], "'pk' is taken (Thing inherits an attribute of that name)", id="tortoise-pk"),  # noqa: E501
+    pytest.param(["things", "save:bool"], "'save' is taken (Thing inherits", id="tortoise-save"),
+    pytest.param(["users", "title:str"], "resource 'users' exists already", id="users"),
+]  # fmt: skip
+
+
+def _refused_in_one_line(service: Path, arguments: list[str], message: str) -> None:
     refused = asyncforge("add", "resource", *arguments, "--project", str(service))
 
     assert refused.returncode != 0
     assert message in refused.stderr, refused.stderr
     assert len(refused.stderr.strip().splitlines()) <= 3, refused.stderr  # click's usage lines
     assert git(service, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize(("arguments", "message"), REFUSED)
+def test_a_bad_command_line_is_refused_in_one_line_and_writes_nothing(
+    service: Path, arguments: list[str], message: str
+) -> None:
+    _refused_in_one_line(service, arguments, message)
+
+
+@pytest.mark.parametrize(("arguments", "message"), REFUSED_WITH_USERS)
+def test_with_users_and_tortoise_a_bad_field_is_refused_in_one_line_and_writes_nothing(
+    service_with_users: Path, arguments: list[str], message: str
+) -> None:
+    _refused_in_one_line(service_with_users, arguments, message)
+
+
+def test_what_a_removed_resource_leaves_behind_does_not_stop_adding_it_again(
+    service: Path,
+) -> None:
+    """`__pycache__` is git-ignored: removing a resource's files leaves it."""
+    leftover = service / "src" / "shop" / "resources" / "parcels" / "__pycache__"
+    leftover.mkdir(parents=True)
+    (leftover / "router.cpython-311.pyc").write_bytes(b"")
+    try:
+        added = asyncforge("add", "resource", "parcels", "label:str", "--project", str(service))
+    finally:
+        git(service, "checkout", "--", ".")
+        git(service, "clean", "-fdqx", "--", "src/shop/resources", "tests", "src/shop/db")
+        git(service, "clean", "-fdq", "--", ".")
+
+    assert added.returncode == 0, added.stderr
+    assert git(service, "status", "--porcelain") == ""
+
+
+def test_resources_lists_the_templates_users_as_the_templates(service_with_users: Path) -> None:
+    listed = asyncforge("resources", "--project", str(service_with_users))
+
+    assert listed.returncode == 0, listed.stderr
+    lines = [line.split() for line in listed.stdout.splitlines()]
+    assert ["users", "/api/v1/users", "made", "by", "the", "template"] in lines
 
 
 def test_a_dirty_work_tree_is_refused(service: Path) -> None:

@@ -7,6 +7,7 @@ in each registry the team owns, and write the migration with the project's own t
 autogenerate, Aerich's migrate), so that it is the team's file from then on and no update rewrites
 it."""
 
+import json
 import keyword
 import re
 import shutil
@@ -17,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from .collisions import READ_ATTRIBUTES, BaseRef, ReadAttributes, collisions
+from .processes import run_phase, uv_executable
 from .project import (
     ANSWERS_FILE,
     GeneratorError,
@@ -32,12 +35,8 @@ from .template import fact
 MODIFIERS = ("optional", "unique", "index")
 SHARED_ANSWERS = ("package_name", "orm", "redis", "tasks", "prometheus", "auth")
 """The service's answers a resource is rendered with; an update renders it with the current ones."""
-RESERVED_FIELDS = frozenset(
-    {"id", "created_at", "pk", "save", "delete", "clone", "describe", "filter", "get", "create",
-     "all", "first", "exists", "annotate", "metadata", "registry", "fetch_related", "meta",
-     "refresh_from_db", "update_from_dict", "bulk_create"}
-)  # fmt: skip
-"""Columns every resource has, and attributes of the ORMs' model classes a column would hide."""
+TEMPLATE_RESOURCES = ("items", "users")
+"""The resources the service template renders (users with `auth=jwt`)."""
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 _ANSWERS_PREFIX = ".copier-answers.resource-"
 
@@ -66,7 +65,11 @@ class Resource:
     model: str
     fields: tuple["Field", ...] = ()
     release: str | None = None
-    origin: str = "by hand"
+    origin: str = "hand"
+    """Who made it: `asyncforge add resource`, `the template`, or `hand`."""
+    owned: bool = False
+    """Its rows have owners (`--owned`; users, each their own account): a member may refer to
+    their own only."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class Field:
     ref: str | None = None
     ref_model: str | None = None
     ref_singular: str | None = None
+    ref_owned: bool = False
+    """The rows it refers to have owners: a member may name their own only."""
     optional: bool = False
     unique: bool = False
     index: bool = False
@@ -127,10 +132,13 @@ def find_resources(project: Path) -> dict[str, Resource]:
                 fields=tuple(Field.from_answer(f) for f in answers.get("resource_fields") or []),
                 release=str(answers.get("_commit")),
                 origin="asyncforge add resource",
+                owned=bool(answers.get("resource_owned")),
             )
         else:
-            origin = "the template" if name == "items" else "by hand"
-            found[name] = Resource(name=name, singular=_snake(model), model=model, origin=origin)
+            origin = "the template" if name in TEMPLATE_RESOURCES else "hand"
+            found[name] = Resource(
+                name=name, singular=_snake(model), model=model, origin=origin, owned=name == "users"
+            )
     return found
 
 
@@ -152,14 +160,14 @@ def parse_field(text: str, resources: dict[str, Resource]) -> Field:
             f"{where}: the name must be a lowercase identifier that is not a Python keyword, "
             "e.g. quantity:int"
         )
-    if name in RESERVED_FIELDS or name.startswith("model_"):
+    if name.startswith("model_"):
         raise GeneratorError(
-            f"{where}: {name!r} is taken (every resource has id and created_at, and the models "
-            "and schemas have attributes of that name); pick another name"
+            f"{where}: {name!r} is taken: pydantic keeps names starting with model_ for itself"
         )
     if not kind:
         raise GeneratorError(f"{where}: a type is missing; allowed: {allowed_types}")
     ref = ref_model = ref_singular = None
+    ref_owned = False
     if kind.startswith("ref="):
         ref = kind.removeprefix("ref=")
         if ref not in resources:
@@ -172,6 +180,7 @@ def parse_field(text: str, resources: dict[str, Resource]) -> Field:
                 f"{where}: a reference's name ends in _id, e.g. {singular_of(ref)}_id:ref={ref}"
             )
         kind, ref_model, ref_singular = "ref", resources[ref].model, resources[ref].singular
+        ref_owned = resources[ref].owned
     elif kind not in types:
         raise GeneratorError(f"{where}: unknown type {kind!r}; allowed: {allowed_types}")
     for modifier in modifiers:
@@ -187,10 +196,22 @@ def parse_field(text: str, resources: dict[str, Resource]) -> Field:
         ref=ref,
         ref_model=ref_model,
         ref_singular=ref_singular,
+        ref_owned=ref_owned,
         optional="optional" in modifiers,
         unique="unique" in modifiers,
         index="index" in modifiers,
     )
+
+
+def _modules(folder: Path) -> set[str]:
+    """The modules and packages in `folder`: Python files, and folders that hold any (what a
+    removed resource leaves behind, `__pycache__`, is none)."""
+    return {
+        path.stem
+        for path in folder.iterdir()
+        if (path.suffix == ".py" and path.is_file())
+        or (path.is_dir() and path.name != "__pycache__" and any(path.rglob("*.py")))
+    }
 
 
 @dataclass
@@ -255,10 +276,9 @@ def plan(
         )
     package = package_dir(project)
     resources = find_resources(project)
-    if name in resources or (package / "resources" / name).exists():
+    if name in resources or name in _modules(package / "resources"):
         raise GeneratorError(f"resource {name!r} exists already in {package / 'resources'}")
-    taken = {path.stem for path in [*package.iterdir(), *(package / "resources").iterdir()]}
-    if name in taken or name in {"health", "metrics", "auth", "users"}:
+    if name in _modules(package) or name in {"health", "metrics", "auth", "users"}:
         raise GeneratorError(
             f"resource {name!r} would shadow the service's own module or path {name!r}; "
             "pick another name"
@@ -286,34 +306,36 @@ def plan(
     })  # fmt: skip
 
 
-def _render(project: Path, chosen: Plan) -> list[str]:
-    """Render the resource into a scratch folder first: a template release that has no resource
-    half (older than 0.5.0) would render a whole service there, not into the project."""
+def _render(chosen: Plan, scratch: Path) -> list[str]:
+    """Render the resource into `scratch` (the files, relative to it): a template release that
+    has no resource half (older than 0.5.0) renders a whole service there, which is refused."""
     source, release = str(chosen.service["_src_path"]), str(chosen.service["_commit"])
+    package = f"src/{chosen.service['package_name']}"
     expected = {
         answers_file(chosen.name),
-        f"{chosen.package.relative_to(project)}/resources/{chosen.name}",
+        f"{package}/resources/{chosen.name}",
         f"tests/test_{chosen.name}.py",
     }
-    with tempfile.TemporaryDirectory() as scratch:
-        copy_template(source, Path(scratch), chosen.answers, vcs_ref=release,
-                      answers_file=answers_file(chosen.name))  # fmt: skip
-        written = sorted(
-            str(path.relative_to(scratch)) for path in Path(scratch).rglob("*") if path.is_file()
+    copy_template(source, scratch, chosen.answers, vcs_ref=release,
+                  answers_file=answers_file(chosen.name))  # fmt: skip
+    written = sorted(
+        str(path.relative_to(scratch)) for path in scratch.rglob("*") if path.is_file()
+    )
+    if not written or any(
+        not any(name == top or name.startswith(f"{top}/") for top in expected) for name in written
+    ):
+        raise GeneratorError(
+            f"the project's template release ({release}) has no resource template; take a "
+            "newer one first with `asyncforge update`"
         )
-        if not written or any(
-            not any(name == top or name.startswith(f"{top}/") for top in expected)
-            for name in written
-        ):
-            raise GeneratorError(
-                f"the project's template release ({release}) has no resource template; take a "
-                "newer one first with `asyncforge update`"
-            )
-        for name in written:
-            target = project / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(Path(scratch) / name, target)
     return written
+
+
+def _copy(project: Path, scratch: Path, written: list[str]) -> None:
+    for name in written:
+        target = project / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(scratch / name, target)
 
 
 def _insert_sorted(text: str, line: str, pattern: str) -> str:
@@ -349,20 +371,49 @@ def _register(project: Path, chosen: Plan) -> list[str]:
     return [str(path.relative_to(project)) for path in (routers, models)]
 
 
-def _run(project: Path, commands: list[list[str]], database_url: str) -> None:
-    """The project's own tools, in its environment, as the matrix runs them."""
-    from .matrix import checks
-
-    uv = checks.uv_executable()
-    ran = checks.run_phase(
+def _run(project: Path, commands: list[list[str]], database_url: str | None = None) -> str:
+    """The project's own tools, in its environment; what they printed."""
+    uv = uv_executable()
+    ran = run_phase(
         "add resource",
         [[uv, "run", "--frozen", *command] for command in commands],
         project,
-        {"DATABASE_URL": database_url},
+        {"DATABASE_URL": database_url} if database_url else None,
     )
     if not ran.ok:
         *_, last = ran.output.strip().splitlines() or ["no output"]
         raise GeneratorError(f"a command of `add resource` failed in {project}: {last}")
+    return ran.output
+
+
+def _base_attributes(project: Path) -> ReadAttributes:
+    """The public attributes of base classes, read with the project's own libraries."""
+
+    def read(bases: list[BaseRef]) -> dict[BaseRef, set[str]]:
+        if not bases:
+            return {}
+        printed = _run(project, [["python", "-c", READ_ATTRIBUTES, json.dumps(bases)]])
+        [line] = [line for line in printed.splitlines() if line.startswith("attributes: ")]
+        found = json.loads(line.removeprefix("attributes: "))
+        return {base: set(found[f"{base[0]}:{base[1]}"]) for base in bases}
+
+    return read
+
+
+def refuse_collisions(project: Path, chosen: Plan, package: Path) -> None:
+    """Refuse a field whose name the rendered resource (under `package`, a scratch render)
+    would break: see `collisions`."""
+    defined = {}
+    for f in chosen.fields:
+        defined[f.name] = f.spec()
+        if f.type == "ref":
+            defined.setdefault(f.name.removesuffix("_id"), f.spec())  # Tortoise's relation
+    module = f"{chosen.service['package_name']}.resources.{chosen.name}"
+    found = collisions(
+        package / "resources" / chosen.name, module, defined, _base_attributes(project)
+    )
+    if found:
+        raise GeneratorError(found[0].message())
 
 
 _UPGRADE = re.compile(
@@ -433,13 +484,16 @@ def add(
     the project. Nothing is committed: the team reviews it with `git status` and `git diff`."""
     project = project.resolve()
     chosen = plan(project, name, specs, singular, access)
-    try:
-        written = _render(project, chosen)
-        registries = _register(project, chosen)
-        migration = _migrate(project, chosen)
-    except BaseException:
-        _undo(project)
-        raise
+    with tempfile.TemporaryDirectory() as scratch:
+        written = _render(chosen, Path(scratch))
+        refuse_collisions(project, chosen, Path(scratch) / chosen.package.relative_to(project))
+        try:
+            _copy(project, Path(scratch), written)
+            registries = _register(project, chosen)
+            migration = _migrate(project, chosen)
+        except BaseException:
+            _undo(project)
+            raise
     return sorted([*written, *registries, str(migration.relative_to(project))])
 
 
