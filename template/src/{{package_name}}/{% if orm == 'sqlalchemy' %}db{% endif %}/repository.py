@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnDefault, Table, bindparam, delete, func, insert, select, update
 
 from ..changes import Change, ChangeKind
-from ..integrity import refusal, with_missing_reference
+from ..integrity import Violation, refusal, with_missing_reference
 from .base import Base
 from .statements import Refused, Row, Statements
 
@@ -81,6 +81,21 @@ class _Statements:
             fk.parent.name: select(fk.column).where(fk.column == bindparam("target_id"))
             for fk in self.table.foreign_keys
         }
+
+    @cached_property
+    def owned_references(self) -> dict[str, Any]:
+        """Per foreign key to rows that have owners (their model's `owner_column`), the statement
+        that finds the row it names only when the given owner's."""
+        models = {mapper.local_table: mapper.class_ for mapper in Base.registry.mappers}
+        found = {}
+        for fk in sorted(self.table.foreign_keys, key=lambda fk: fk.parent.name):
+            target = fk.column.table
+            owner = getattr(models.get(target), "owner_column", None)
+            if owner is not None:
+                found[fk.parent.name] = select(fk.column).where(
+                    fk.column == bindparam("target_id"), target.c[owner] == bindparam("owner")
+                )
+        return found
 
     def insert(self, names: tuple[str, ...]) -> Any:
         statement = self._inserts.get(names)
@@ -145,22 +160,28 @@ class Repository(Generic[Read]):
         counted = await self.run.row(self._statements.count)
         return [self.read(row) for row in rows], counted["total"] if counted else 0
 
-    async def add(self, data: BaseModel | Mapping[str, Any]) -> Read:
-        """Insert a row; the model's Python-side defaults (`default=utcnow`) fill what is absent."""
+    async def add(self, data: BaseModel | Mapping[str, Any], *, owner: int | None = None) -> Read:
+        """Insert a row; the model's Python-side defaults (`default=utcnow`) fill what is absent.
+        `owner`: a caller who may see only their own rows where rows have owners (not an admin):
+        a reference to someone else's row is refused as if that row did not exist."""
         values = data.model_dump() if isinstance(data, BaseModel) else dict(data)
         for name, default in self._statements.defaults.items():
             if name not in values:
                 values[name] = default.arg(None) if default.is_callable else default.arg
+        await self._refuse_others_rows(values, owner)
         statement = self._statements.insert(tuple(sorted(values)))
         row = await self._write(statement, values)
         assert row is not None
         self.record(row["id"], "created")
         return self.read(row)
 
-    async def update(self, key: int, changes: Mapping[str, Any]) -> Read | None:
-        """Apply `changes`; `None` when the row does not exist."""
+    async def update(
+        self, key: int, changes: Mapping[str, Any], *, owner: int | None = None
+    ) -> Read | None:
+        """Apply `changes`; `None` when the row does not exist. `owner`: as for `add`."""
         if not changes:
             return await self.get(key)
+        await self._refuse_others_rows(changes, owner)
         statement = self._statements.update(tuple(sorted(changes)))
         row = await self._write(statement, changes, key=key)
         if row is None:
@@ -173,6 +194,19 @@ class Repository(Generic[Read]):
         if row is not None:
             self.record(key, "deleted")
         return row is not None
+
+    async def _refuse_others_rows(self, values: Mapping[str, Any], owner: int | None) -> None:
+        """A reference to a row the caller may not see answers as one to a missing row: the
+        difference would tell which ids other users have."""
+        if owner is None:
+            return
+        references = self._statements.references
+        for column, statement in self._statements.owned_references.items():
+            value = values.get(column)
+            if value is None or await self.run.row(statement, target_id=value, owner=owner):
+                continue
+            missing = Violation("foreign_key", (column,), other_table=references[column])
+            raise refusal(missing, singular=self.singular, values=values, references=references)
 
     async def _write(
         self, statement: Any, values: Mapping[str, Any], *, key: int | None = None

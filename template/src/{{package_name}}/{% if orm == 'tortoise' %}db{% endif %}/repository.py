@@ -33,7 +33,7 @@ from tortoise.models import Model
 
 from ..changes import Change, ChangeKind
 from ..clock import utcnow
-from ..integrity import refusal, violation, with_missing_reference
+from ..integrity import Violation, refusal, violation, with_missing_reference
 
 Read = TypeVar("Read", bound=BaseModel)
 Row = dict[str, Any]
@@ -214,21 +214,27 @@ class Repository(Generic[Read]):
         [counted] = await self.rows(self._statements.count)
         return [self.read(row) for row in rows], counted["total"]
 
-    async def add(self, data: BaseModel | Mapping[str, Any]) -> Read:
-        """Insert a row; the model's defaults (`auto_now_add`, `default=`) fill what is absent."""
+    async def add(self, data: BaseModel | Mapping[str, Any], *, owner: int | None = None) -> Read:
+        """Insert a row; the model's defaults (`auto_now_add`, `default=`) fill what is absent.
+        `owner`: a caller who may see only their own rows where rows have owners (not an admin):
+        a reference to someone else's row is refused as if that row did not exist."""
         values = self._columns(data.model_dump() if isinstance(data, BaseModel) else data)
         for column, default in self._statements.on_create.items():
             values.setdefault(column, default())
+        await self._refuse_others_rows(values, owner)
         names = tuple(sorted(values))
         rows = await self._write(self._statements.insert(names), values, names)
         self.record(rows[0]["id"], "created")
         return self.read(rows[0])
 
-    async def update(self, key: int, changes: Mapping[str, Any]) -> Read | None:
-        """Apply `changes`; `None` when the row does not exist."""
+    async def update(
+        self, key: int, changes: Mapping[str, Any], *, owner: int | None = None
+    ) -> Read | None:
+        """Apply `changes`; `None` when the row does not exist. `owner`: as for `add`."""
         if not changes:
             return await self.get(key)
         values = self._columns(changes)
+        await self._refuse_others_rows(values, owner)
         for column, default in self._statements.on_update.items():
             values.setdefault(column, default())
         names = tuple(sorted(values))
@@ -278,6 +284,23 @@ class Repository(Generic[Read]):
                 found, singular=self.singular, values=values, key=key, references=references
             ) from error
 
+    async def _refuse_others_rows(self, values: Mapping[str, Any], owner: int | None) -> None:
+        """A reference to a row the caller may not see answers as one to a missing row: the
+        difference would tell which ids other users have."""
+        if owner is None:
+            return
+        references = _references(self.model)
+        for column, (table, owner_column) in _owned_references(self.model).items():
+            value = values.get(column)
+            if value is None:
+                continue
+            statement = for_each_dialect(
+                f'SELECT 1 AS "found" FROM "{table}" WHERE "id" = $1 AND "{owner_column}" = $2'
+            )
+            if not await self.rows(statement, value, owner):
+                missing = Violation("foreign_key", (column,), other_table=table)
+                raise refusal(missing, singular=self.singular, values=values, references=references)
+
     async def _reference_exists(self, column: str, value: Any) -> bool:
         table = _references(self.model)[column]
         statement = for_each_dialect(f'SELECT 1 AS "found" FROM "{table}" WHERE "id" = $1')
@@ -288,9 +311,14 @@ def _constant(value: Any) -> Callable[[], Any]:
     return lambda: value
 
 
+def _related_model(relation: Any) -> type[Model]:
+    """A relation's other end (known once Tortoise has started)."""
+    related: type[Model] = relation.related_model
+    return related
+
+
 def _table(relation: Any) -> str:
-    """The table of a relation's other end (known once Tortoise has started)."""
-    return str(relation.related_model._meta.db_table)
+    return str(_related_model(relation)._meta.db_table)
 
 
 def _references(model: type[Model]) -> dict[str, str]:
@@ -301,3 +329,17 @@ def _references(model: type[Model]) -> dict[str, str]:
         meta.fields_db_projection[f"{name}_id"]: _table(meta.fields_map[name])
         for name in meta.fk_fields
     }
+
+
+def _owned_references(model: type[Model]) -> dict[str, tuple[str, str]]:
+    """The foreign-key columns to rows that have owners (their model's `owner_column`): the
+    table and its owner column."""
+    meta = model._meta
+    found = {}
+    for name in sorted(meta.fk_fields):
+        related = _related_model(meta.fields_map[name])
+        owner = getattr(related, "owner_column", None)
+        if owner is not None:
+            column = meta.fields_db_projection[f"{name}_id"]
+            found[column] = (str(related._meta.db_table), str(owner))
+    return found
