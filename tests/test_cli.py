@@ -161,7 +161,8 @@ def test_an_update_from_a_template_without_tags_warns_once(tmp_path: Path) -> No
     result = asyncforge("update", str(destination), template=template)
 
     assert result.returncode == 0, result.stderr
-    assert result.stderr.count("has no release tags; updating to its HEAD") == 1
+    assert result.stderr.count("updating to the HEAD of the template at") == 1
+    assert "it has no release tags" in result.stderr
     assert "No git tags found" not in result.stderr
     assert "A newer paragraph." in (destination / "README.md").read_text()
 

@@ -176,6 +176,33 @@ def test_update_refuses_to_switch_the_orm(
     assert answers(service)["orm"] == "sqlalchemy"
 
 
+@pytest.mark.parametrize("orm", ["sqlalchemy", "tortoise"])
+def test_update_refuses_to_turn_users_off_and_leaves_the_tree_untouched(
+    template_repo: Path, tmp_path: Path, orm: str
+) -> None:
+    """With resources made since (owned ones too), turning auth off would delete the users
+    migration later ones follow and the owners of owned rows: refused, as switching the ORM."""
+    service = tmp_path / "service"
+    made = asyncforge(template_repo, "new", str(service), "--defaults", "--orm", orm,
+                      "--auth", "jwt", "--vcs-ref", "v1")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    for name, *arguments in (["notes", "body:text", "--owned"], ["tags", "label:str"]):
+        added = asyncforge(template_repo, "add", "resource", name, *arguments,
+                           "--project", str(service))  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        commit_all(service, name)
+    head = git(service, "rev-parse", "HEAD")
+
+    result = asyncforge(template_repo, "update", str(service), "--auth", "none")
+
+    assert result.returncode == 1
+    assert "switching auth from jwt to none would delete the users resource" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert answers(service)["auth"] == "jwt"
+    assert git(service, "status", "--porcelain") == ""
+    assert git(service, "rev-parse", "HEAD") == head
+
+
 def test_turning_an_option_off_lists_the_files_and_needs_yes(
     new_service: Callable[..., Path], template_repo: Path
 ) -> None:

@@ -148,7 +148,7 @@ def _user_errors() -> Iterator[None]:
     """Copier's and the generator's failures as one line each; Ctrl-C at a prompt as cancelled."""
     from copier.errors import CopierAnswersInterrupt, CopierError
 
-    from .project import GeneratorError
+    from .errors import GeneratorError
 
     try:
         yield
@@ -240,7 +240,7 @@ def update_command(
     """Merge a newer template, or changed options, into a service, keeping your edits.
     Exits 1 and lists the files when the merge leaves conflicts to resolve."""
     with _user_errors():
-        from .project import update
+        from .update import update
 
         report = update(project, _given(answers), vcs_ref=vcs_ref, assume_yes=yes, quiet=True)
     for line in report.changed:
@@ -255,6 +255,8 @@ def update_command(
             f"{report.merge}: joins the template's new migrations and your own (both followed "
             "the same one)"
         )
+    if report.jsonb:
+        typer.echo(f"{report.jsonb}: your resources' JSON columns become jsonb on PostgreSQL")
     if report.conflicts:
         raise _fail(
             "the update left conflicts to resolve (markers or .rej files) in: "
@@ -507,8 +509,8 @@ def _print_runs(planned: "list[Run]", *, as_json: bool) -> None:
 def version() -> None:
     """Print asyncforge's version, and the template release a new project records (`_commit`)
     when it is not that version's tag."""
-    from .project import commits, newest_release
     from .template import template_release, template_root
+    from .vcs import commits, newest_release
 
     typer.echo(f"asyncforge {__version__}")
     release, past = newest_release(template_root())

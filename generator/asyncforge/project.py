@@ -1,13 +1,10 @@
-"""Creating and updating a project. Copier renders and merges; this adds what Copier lacks: a
-template source a teammate can reach, no made-up commits, a first git commit and a lock file,
-no silent deletions, no ORM switch, and conflicts reported instead of left for later."""
+"""A project made from the template: its answers, its render (Copier's, from a template source a
+teammate can reach, with no made-up commit), its lock and first commit, and the git states an
+update and `add resource` work between."""
 
 import re
 import subprocess
-import sys
-import tempfile
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,98 +13,13 @@ from copier import run_copy, run_update
 from copier.errors import DirtyLocalWarning
 
 from . import dependencies
+from .errors import GeneratorError, warn
 from .template import template_root
+from .vcs import commits, dirty_files, git, local_checkout, newest_release, reachable_source
 
 ANSWERS_FILE = ".copier-answers.yml"
-
-
-class GeneratorError(Exception):
-    """A failure with a message meant for the person at the terminal."""
-
-
-def release_tags(source: str) -> list[str]:
-    """The template's release tags, newest first, as Copier orders them (PEP 440, no
-    pre-releases)."""
-    from packaging.version import InvalidVersion, Version
-
-    path = local_path(source)
-    url = str(path.resolve()) if path is not None else source.removeprefix("git+")
-    listed = subprocess.run(
-        ["git", "ls-remote", "--tags", "--refs", "--", url],
-        capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
-    tags = []
-    for line in listed.stdout.splitlines():
-        tag = line.partition("\t")[2].removeprefix("refs/tags/")
-        try:
-            if not Version(tag).is_prerelease:
-                tags.append((Version(tag), tag))
-        except InvalidVersion:
-            continue
-    return [tag for _, tag in sorted(tags, reverse=True)]
-
-
-_DESCRIBED = re.compile(r"^(?P<tag>.+)-(?P<count>\d+)-g[0-9a-f]+$")
-"""`git describe`'s name of a commit past a tag, which Copier records as `_commit`."""
-
-
-def is_past(commit: str, release: str) -> bool:
-    """Whether a project's `_commit` (`v0.5.0`, `v0.5.0-3-g1a2b3c4`, a hash) is a commit after
-    the release tag `release`: Copier would call an update to that release a downgrade."""
-    from packaging.version import InvalidVersion, Version
-
-    described = _DESCRIBED.match(commit)
-    if described is None or int(described["count"]) == 0:
-        return False
-    try:
-        return Version(described["tag"]) >= Version(release)
-    except InvalidVersion:
-        return False
-
-
-def _update_ref(source: str, vcs_ref: str | None, commit: str) -> str:
-    """The ref an update goes to: the one asked for, checked before Copier runs (it would say
-    only "Unknown revision"), or the newest release tag, or HEAD with one warning when the
-    template has no tags (Copier would print its own warning once per render) or when the
-    project was made from a commit past its newest release (Copier refuses to go back)."""
-    if vcs_ref is None:
-        tags = release_tags(source)
-        if tags and not is_past(commit, tags[0]):
-            return tags[0]
-        why = (
-            f"the project was made from {commit}, past the newest release {tags[0]}"
-            if tags
-            else "it has no release tags"
-        )
-        _warn(f"updating to the HEAD of the template at {source}: {why}")
-        return "HEAD"
-    path = local_path(source)
-    if path is not None:
-        found = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", f"{vcs_ref}^{{commit}}"],
-            cwd=path, capture_output=True, check=False,
-        )  # fmt: skip
-        if found.returncode != 0:
-            known = ", ".join(release_tags(source)[:8]) or "none"
-            raise GeneratorError(
-                f"--vcs-ref {vcs_ref} is not a tag, branch or commit of the template at "
-                f"{source} (release tags there: {known})"
-            )
-    return vcs_ref
-
-
-def _warn(message: str) -> None:
-    print(f"asyncforge: warning: {' '.join(message.split())}", file=sys.stderr)
-
-
-def git(project: Path, *args: str) -> str:
-    completed = subprocess.run(
-        ["git", *args], cwd=project, capture_output=True, text=True, check=False, timeout=120
-    )
-    if completed.returncode != 0:
-        detail = (completed.stderr or completed.stdout).strip().splitlines()
-        raise GeneratorError(f"git {args[0]} failed: {detail[-1] if detail else 'no output'}")
-    return completed.stdout
+CONFLICT_MARKER = re.compile(r"^(<{7}|>{7})( |$)", re.MULTILINE)
+"""The same pattern as the rendered `scripts/update_from_template.py` (a test keeps them equal)."""
 
 
 def copy_template(
@@ -165,64 +77,6 @@ def _commit_all(project: Path, message: str) -> None:
     git(project, *identity, "commit", "--quiet", "--no-verify", "-m", message)
 
 
-_REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*://|^gh:|^gl:|^[^/]+@[^/]+:")
-"""A template source that is a URL (`file://` included) or a `gh:`/`gl:`/ssh shorthand."""
-
-
-def local_path(source: str) -> Path | None:
-    """The folder a template source names when it is a plain path, else `None`."""
-    return None if _REMOTE.match(source) else Path(source).expanduser()
-
-
-def _is_local(source: str) -> bool:
-    """A source only this machine can reach: a path or a `file://` URL."""
-    return local_path(source) is not None or source.startswith(("file://", "git+file://"))
-
-
-def _local_checkout(source: str) -> Path | None:
-    """The folder of a template given as a local path that is a git checkout, else `None`."""
-    path = local_path(source)
-    if path is None or not path.is_dir():
-        return None
-    inside = subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"],
-        cwd=path, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    return path.resolve() if inside.returncode == 0 else None
-
-
-def dirty_files(checkout: Path) -> list[str]:
-    """Uncommitted changes (untracked files included) that would end up in a render."""
-    return [line[3:] for line in git(checkout, "status", "--porcelain").splitlines() if line]
-
-
-def reachable_source(checkout: Path, commit: str) -> str:
-    """What the answers file should name: the checkout's `origin` remote, which a teammate can
-    clone, or else the checkout's own absolute path (which works on this machine only). An
-    `origin` that is itself a local path is not recorded: its tags and branches are not the
-    ones this checkout shows, so `update --vcs-ref` would look for a ref in the wrong place."""
-    remote = subprocess.run(
-        ["git", "remote", "get-url", "origin"], cwd=checkout, capture_output=True, text=True,
-        check=False,
-    )  # fmt: skip
-    origin = remote.stdout.strip() if remote.returncode == 0 else ""
-    if not origin or _is_local(origin):
-        why = f"its 'origin' is a local path ({origin})" if origin else "it has no 'origin' remote"
-        _warn(
-            f"the template checkout {checkout} is recorded by its absolute path because {why}: "
-            "`copier update` works on this machine only; pass --template with a git URL to let "
-            "teammates and CI update the project"
-        )
-        return str(checkout)
-    published = git(checkout, "branch", "--remotes", "--contains", commit).strip()
-    if not published:
-        _warn(
-            f"template commit {commit[:12]} is not on origin yet; push it before teammates or "
-            "CI update this project"
-        )
-    return remote.stdout.strip()
-
-
 def _record_source(project: Path, source: str, commit: str | None) -> None:
     """Rewrite the answers file's `_src_path` (and `_commit`) lines, keeping the rest as Copier
     wrote it."""
@@ -233,20 +87,6 @@ def _record_source(project: Path, source: str, commit: str | None) -> None:
     answers_file.write_text(text)
 
 
-def commits(count: int) -> str:
-    return f"{count} commit{'' if count == 1 else 's'}"
-
-
-def newest_release(checkout: Path) -> tuple[str | None, int]:
-    """The checkout's newest release tag (`None` without one) and how many commits its HEAD is
-    past that tag."""
-    tags = release_tags(str(checkout))
-    if not tags:
-        return None, 0
-    past = git(checkout, "rev-list", "--count", f"{tags[0]}..HEAD").strip()
-    return tags[0], int(past or 0)
-
-
 def _newest_or_head(checkout: Path) -> str:
     """What a new project renders from a checkout: its newest release, as Copier would, or HEAD
     when it has none. Rendering a release that HEAD has gone past is said once."""
@@ -254,7 +94,7 @@ def _newest_or_head(checkout: Path) -> str:
     if release is None:
         return "HEAD"
     if past:
-        _warn(
+        warn(
             f"rendering the newest release of the template, {release}; its HEAD is "
             f"{commits(past)} past it, which --vcs-ref HEAD renders"
         )
@@ -283,7 +123,7 @@ def create(
     if destination.exists() and any(destination.iterdir()):
         raise GeneratorError(f"{destination} exists and is not empty")
     source = template if template is not None else str(template_root())
-    checkout = _local_checkout(source)
+    checkout = local_checkout(source)
     commit, note = None, ""
     if checkout is not None:
         dirty = dirty_files(checkout)
@@ -296,7 +136,7 @@ def create(
             )
         commit = git(checkout, "rev-parse", f"{vcs_ref}^{{commit}}").strip()
         if dirty:
-            _warn(
+            warn(
                 f"rendering uncommitted template changes on top of {commit[:12]}; the project "
                 "records that commit, and updates treat the difference as the project's edits"
             )
@@ -305,77 +145,26 @@ def create(
     copy_template(source, destination, answers, vcs_ref=vcs_ref, defaults=defaults, quiet=quiet)
     if checkout is not None and commit is not None:
         _record_source(destination, reachable_source(checkout, commit), commit if note else None)
-    _lock(destination, quiet=quiet)
+    lock(destination, quiet=quiet)
     git(destination, "init", "--quiet", "--initial-branch", "main")
     _commit_all(destination, "Create the service from the asyncforge template" + note)
     return destination
 
 
-def _lock(project: Path, *, quiet: bool, kept: set[str] | None = None) -> None:
+def lock(project: Path, *, quiet: bool, kept: set[str] | None = None) -> None:
     """Resolve the dependencies into uv.lock at the versions the template was tested with
     (`dependencies`), so that the first commit pins them and the work tree stays clean after the
     first `uv run`. Without uv or a package index the project still works."""
     if not dependencies.lock(project, kept=kept) and not quiet:
-        _warn("could not run `uv lock`; run it in the project and commit uv.lock")
+        warn("could not run `uv lock`; run it in the project and commit uv.lock")
 
 
-CONFLICT_MARKER = re.compile(r"^(<{7}|>{7})( |$)", re.MULTILINE)
-"""The same pattern as the rendered `scripts/update_from_template.py` (a test keeps them equal)."""
-LOCKED_OPTIONS = {
-    "orm": "would replace the project's whole data layer (models, repository, migrations) and "
-    "drop your changes to it; render a new project with --orm and move your code over instead"
-}
-"""Options that cannot change after creation, and why."""
-
-
-@dataclass
-class UpdateReport:
-    changed: list[str]
-    conflicts: list[str]
-    resources: dict[str, list[str]] = field(default_factory=dict)
-    """Each resource made by `add resource`, and the conflicts its own update left."""
-    merge: str | None = None
-    """The migration written to join the template's migrations and the team's (see
-    `migrations`), relative to the project."""
-
-
-def _status(project: Path) -> list[str]:
+def status(project: Path) -> list[str]:
     return [line for line in git(project, "status", "--porcelain").splitlines() if line.strip()]
 
 
-def _rendered_files(answers: dict[str, Any], vcs_ref: str | None) -> dict[str, bytes]:
-    with tempfile.TemporaryDirectory() as scratch:
-        copy_template(
-            str(answers["_src_path"]),
-            Path(scratch),
-            {k: v for k, v in answers.items() if not k.startswith("_")},
-            vcs_ref=vcs_ref,
-        )
-        root = Path(scratch)
-        return {
-            str(path.relative_to(root)): path.read_bytes()
-            for path in root.rglob("*")
-            if path.is_file()
-        }
-
-
-def edited_files_removed_by(
-    project: Path, current: dict[str, Any], wanted: dict[str, Any]
-) -> list[str]:
-    """Files the template renders with the current answers only and that their owner edited:
-    the rest are the template's own and go without asking, as Copier removes them."""
-    commit = current.get("_commit")
-    now = _rendered_files(current, commit)
-    only_now = now.keys() - _rendered_files(wanted, commit).keys()
-    return sorted(
-        name
-        for name in only_now
-        if (project / name).is_file() and (project / name).read_bytes() != now[name]
-    )
-
-
 def conflicts_in(project: Path) -> list[str]:
-    touched = {line[3:].strip() for line in _status(project)}
+    touched = {line[3:].strip() for line in status(project)}
     found = []
     for name in sorted(touched):
         path = project / name
@@ -388,113 +177,6 @@ def conflicts_in(project: Path) -> list[str]:
             except UnicodeDecodeError:
                 continue
     return found
-
-
-def update(
-    project: Path,
-    changes: dict[str, Any],
-    *,
-    vcs_ref: str | None = None,
-    assume_yes: bool = False,
-    quiet: bool = False,
-) -> UpdateReport:
-    """Copier's three-way update, made safe: a clean work tree first, no switch of a locked
-    option, no silent deletion of files when an option changes, and conflicts reported."""
-    project = project.resolve()
-    current = read_answers(project)
-    if _status(project):
-        raise GeneratorError(
-            f"{project} has uncommitted changes; commit or stash them first, so that the update "
-            "can be reviewed and undone"
-        )
-    for option, why in LOCKED_OPTIONS.items():
-        if option in changes and changes[option] != current.get(option):
-            raise GeneratorError(
-                f"switching {option} from {current.get(option)} to {changes[option]} {why}"
-            )
-    vcs_ref = _update_ref(str(current.get("_src_path", "")), vcs_ref, str(current["_commit"]))
-    changed_answers = [name for name, value in changes.items() if current.get(name) != value]
-    if changed_answers:
-        doomed = edited_files_removed_by(project, current, {**current, **changes})
-        if doomed and not assume_yes:
-            raise GeneratorError(
-                f"changing {', '.join(changed_answers)} deletes these files you edited: "
-                f"{', '.join(doomed)}; run again with --yes to go ahead"
-            )
-    start = git(project, "rev-parse", "HEAD").strip()
-    heads_before = _migration_heads(project)
-    locked_before = dependencies.locked_packages(project)
-    run_copier_update(project, changes, vcs_ref=vcs_ref, quiet=quiet)
-    _join_registry_additions(project)
-    conflicts = conflicts_in(project)
-    resources: dict[str, list[str]] = {}
-    from .resources import answers_files, update_all
-
-    if not conflicts and answers_files(project):
-        # Copier updates a clean project only: the service's update is committed for as long as
-        # the resources' updates run, then left uncommitted with theirs, for review.
-        commit_for_now(project, "asyncforge update: the service")
-        try:
-            resources = update_all(project, vcs_ref, quiet=quiet)
-        finally:
-            git(project, "reset", "--quiet", start)
-        conflicts = conflicts_in(project)
-    merge = None
-    if not conflicts:
-        _lock(project, quiet=quiet, kept=locked_before)  # options bring dependencies
-        merge = _join_new_migration_heads(project, heads_before)
-    return UpdateReport(
-        changed=_status(project), conflicts=conflicts, resources=resources, merge=merge
-    )
-
-
-_CONFLICT = re.compile(
-    r"^<{7} [^\n]*\n(?P<ours>(?:.*\n)*?)={7}\n(?P<theirs>(?:.*\n)*?)>{7} [^\n]*\n", re.MULTILINE
-)
-_REGISTRY_LINE = re.compile(r"^(from \.[\w.]+ import [\w ,]+|    [\w.]+,)$")
-REGISTRIES = ("models.py", "routers.py", "jobs.py")
-"""The files of `resources/` where each resource adds its lines (`add resource` among others)."""
-
-
-def _join_registry_additions(project: Path) -> None:
-    """The registries' conflicts that only add lines on both sides, resolved by keeping both:
-    a resource the team added and one an option brings (auth's users) land on the same line of
-    `resources/models.py`, which Copier reports as a conflict although nothing is lost."""
-    registries = package_dir(project) / "resources"
-    for name in REGISTRIES:
-        path = registries / name
-        if path.is_file():
-            text = path.read_text()
-            joined = _CONFLICT.sub(_both_sides_of_additions, text)
-            if joined != text:
-                path.write_text(joined)
-
-
-def _both_sides_of_additions(block: re.Match[str]) -> str:
-    """Both sides of a conflict made only of registry lines (imports sorted); others as found."""
-    ours, theirs = block["ours"].splitlines(), block["theirs"].splitlines()
-    if not all(_REGISTRY_LINE.match(line) for line in ours + theirs):
-        return block[0]
-    kept = list(dict.fromkeys(ours + theirs))
-    imports = all(line.startswith("from ") for line in kept)
-    return "\n".join(sorted(kept) if imports else kept) + "\n"
-
-
-def _migration_heads(project: Path) -> list[str]:
-    from .migrations import alembic_versions, heads
-
-    return heads(alembic_versions(package_dir(project)))
-
-
-def _join_new_migration_heads(project: Path, heads_before: list[str]) -> str | None:
-    """A merge migration when the update left Alembic heads it did not find, more than one."""
-    from .migrations import alembic_versions, heads, write_merge
-
-    versions = alembic_versions(package_dir(project))
-    found = heads(versions)
-    if found == heads_before or len(found) < 2:
-        return None
-    return str(write_merge(versions, found).relative_to(project))
 
 
 def commit_for_now(project: Path, message: str) -> None:

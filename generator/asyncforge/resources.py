@@ -19,18 +19,20 @@ from typing import Any
 import yaml
 
 from .collisions import READ_ATTRIBUTES, BaseRef, ReadAttributes, collisions
+from .errors import GeneratorError
 from .processes import run_phase, uv_executable
 from .project import (
     ANSWERS_FILE,
-    GeneratorError,
+    commit_for_now,
+    conflicts_in,
     copy_template,
-    dirty_files,
-    git,
-    local_path,
     package_dir,
     read_answers,
+    run_copier_update,
 )
+from .registries import register, registered_models
 from .template import fact
+from .vcs import dirty_files, git, local_path
 
 MODIFIERS = ("optional", "unique", "index")
 SHARED_ANSWERS = ("package_name", "orm", "redis", "tasks", "prometheus", "auth")
@@ -113,13 +115,12 @@ def singular_of(name: str) -> str:
 
 
 def find_resources(project: Path) -> dict[str, Resource]:
-    """The project's resources: every folder of `resources/` that its model registry names."""
-    registry = package_dir(project) / "resources" / "models.py"
-    models = dict(
-        re.findall(r"^from \.(\w+)\.models import (\w+)", registry.read_text(), re.M)
-        if registry.is_file()
-        else []
-    )
+    """The project's resources: every folder of `resources/` that its model registry names
+    (by the model named like the folder's singular, where it lists several)."""
+    models: dict[str, str] = {}
+    for folder, model in registered_models(package_dir(project)):
+        if folder not in models or _snake(model) == singular_of(folder):
+            models[folder] = model
     found = {}
     for name, model in models.items():
         recorded = project / answers_file(name)
@@ -338,39 +339,6 @@ def _copy(project: Path, scratch: Path, written: list[str]) -> None:
         shutil.copyfile(scratch / name, target)
 
 
-def _insert_sorted(text: str, line: str, pattern: str) -> str:
-    """`line` among the lines matching `pattern` (the registry's imports), in the order ruff
-    keeps them: before the first that sorts after it, else after the last."""
-    found = list(re.finditer(pattern, text, re.M))
-    later = next((match for match in found if match[0] > line), None)
-    at = later.start() if later else found[-1].end()
-    return text[:at] + line + text[at:]
-
-
-def _register(project: Path, chosen: Plan) -> list[str]:
-    """One import and one entry in the routers' registry, one line in the models'; the two
-    files, relative to the project."""
-    registries = chosen.package / "resources"
-    routers = registries / "routers.py"
-    text = routers.read_text()
-    imports = r"^from \.\w+ import \w+(?: as \w+)?\n"
-    entries = list(re.finditer(r"^    \w+\.router,\n", text, re.M))
-    if not re.search(imports, text, re.M) or not entries:
-        raise GeneratorError(
-            f"{routers} no longer has the shape `from .items import router as items` / "
-            "`    items.router,`; add the resource's router there by hand"
-        )
-    line = f"    {chosen.name}.router,\n"
-    text = text[: entries[-1].end()] + line + text[entries[-1].end() :]
-    text = _insert_sorted(text, f"from .{chosen.name} import router as {chosen.name}\n", imports)
-    routers.write_text(text)
-    models = registries / "models.py"
-    model_class = "".join(part.capitalize() for part in chosen.singular.split("_"))
-    line = f"from .{chosen.name}.models import {model_class} as {model_class}\n"
-    models.write_text(_insert_sorted(models.read_text(), line, r"^from \.[\w.]+ import .*\n"))
-    return [str(path.relative_to(project)) for path in (routers, models)]
-
-
 def _run(project: Path, commands: list[list[str]], database_url: str | None = None) -> str:
     """The project's own tools, in its environment; what they printed."""
     uv = uv_executable()
@@ -489,12 +457,14 @@ def add(
         refuse_collisions(project, chosen, Path(scratch) / chosen.package.relative_to(project))
         try:
             _copy(project, Path(scratch), written)
-            registries = _register(project, chosen)
+            model = "".join(part.capitalize() for part in chosen.singular.split("_"))
+            registries = register(chosen.package, chosen.name, model)
             migration = _migrate(project, chosen)
         except BaseException:
             _undo(project)
             raise
-    return sorted([*written, *registries, str(migration.relative_to(project))])
+    touched = [*registries, migration]
+    return sorted([*written, *(str(path.relative_to(project)) for path in touched)])
 
 
 def _undo(project: Path) -> None:
@@ -508,8 +478,6 @@ def update_all(project: Path, vcs_ref: str, quiet: bool = True) -> dict[str, lis
     each on its own Copier update; the conflicts of each. The service's own update must be
     committed or stashed before (Copier refuses a dirty project): the caller commits it
     temporarily and the changes are left uncommitted afterwards."""
-    from .project import commit_for_now, conflicts_in, run_copier_update
-
     shared = _shared(read_answers(project))
     found: dict[str, list[str]] = {}
     for recorded in answers_files(project):
