@@ -5,11 +5,13 @@ migrations can refer to, and UTC timestamps. The schema is created by the Alembi
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     DateTime,
     Dialect,
     MetaData,
     TypeDecorator,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -38,6 +40,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None or value.tzinfo is not None:
             return value
         return value.replace(tzinfo=UTC)
+
+
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+"""A JSON object's column: jsonb on PostgreSQL (parsed once when written, compared and indexed
+by value), JSON elsewhere; Tortoise's JSONField is the same."""
 
 
 class Base(DeclarativeBase):
