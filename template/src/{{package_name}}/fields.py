@@ -7,10 +7,11 @@ which read JSON's strings (ISO 8601, canonical UUIDs).
 """
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -68,7 +69,30 @@ def _text_of(kind: type, example: str) -> Any:
     return BeforeValidator(check)
 
 
-Timestamp = Annotated[datetime, _text_of(datetime, "2026-01-31T12:00:00Z"), Field(strict=False)]
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _in_utc(value: datetime) -> datetime:
+    """Times are stored in UTC: one needs its zone, and its UTC time must lie strictly within the
+    years 1 to 9999 (asyncpg writes those two ends themselves as -infinity and infinity)."""
+    if value.tzinfo is None:
+        raise ValueError("must have a time zone, e.g. 2026-01-31T12:00:00Z")
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        in_utc = EARLIEST if value.year == 1 else LATEST
+    if not EARLIEST < in_utc < LATEST:
+        raise ValueError("must lie within the years 1 to 9999 in UTC")
+    return in_utc
+
+
+Timestamp = Annotated[
+    datetime,
+    _text_of(datetime, "2026-01-31T12:00:00Z"),
+    Field(strict=False),
+    AfterValidator(_in_utc),
+]
 Day = Annotated[date, _text_of(date, "2026-01-31"), Field(strict=False)]
 Uuid = Annotated[UUID, _text_of(UUID, "0b7e9c1e-5f4c-4d2e-9f0a-2c1d3e4f5a6b"), Field(strict=False)]
 
@@ -132,7 +156,28 @@ class TwoDecimals(GroupedMetadata):
 Amount = Annotated[Decimal, TwoDecimals(10)]
 """A decimal with two places (12 digits in all): read from a JSON number or string, answered as
 a number."""
-JsonObject = dict[str, JsonValue]
+
+
+def _storable_json(document: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    """What PostgreSQL's jsonb can hold, checked everywhere alike: no NaN or infinity (JSON has
+    none; `1e400` reads as infinity), and text, keys included, as `storable_text` wants it."""
+    pending: list[JsonValue] = [document]
+    while pending:  # not recursive: a deeply nested document must not exhaust the stack
+        value = pending.pop()
+        if isinstance(value, dict):
+            for key in value:
+                storable_text(key)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            storable_text(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("must not contain a number too large for JSON (or NaN)")
+    return document
+
+
+JsonObject = Annotated[dict[str, JsonValue], AfterValidator(_storable_json)]
 """A JSON object (a JSON array or string is refused: what a client sends is a document)."""
 
 
@@ -140,7 +185,7 @@ def _parsed(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-StoredJson = Annotated[JsonObject, BeforeValidator(_parsed)]
+StoredJson = Annotated[dict[str, JsonValue], BeforeValidator(_parsed)]
 """A `JsonObject` as read from the database, which may answer its text."""
 StoredAmount = Annotated[
     Decimal,
