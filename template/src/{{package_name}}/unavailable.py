@@ -6,7 +6,8 @@ an address, a user name or a query.
 """
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
 
 from asyncpg.exceptions import ConnectionDoesNotExistError, InterfaceError, InternalClientError
 
@@ -40,6 +41,53 @@ def error_chain(error: BaseException) -> Iterator[BaseException]:
             if isinstance(original, BaseException)
             else current.__cause__ or current.__context__
         )
+
+
+Result = TypeVar("Result")
+_TERMINATED = ("57P01", "57P02")  # admin_shutdown, crash_shutdown: the session's work is aborted
+
+
+def never_ran(error: BaseException) -> bool:
+    """Whether a statement failed on a pooled connection that was already gone, so that it
+    cannot have taken effect: the driver did not send it (the connection is closed, or was left
+    in the middle of an operation), or the server had terminated the session, which aborts its
+    transaction (`pg_terminate_backend`, a restart). Such a statement is safe to run again on a
+    fresh connection, a write included; any other lost connection is the 503 it always was."""
+    for cause in error_chain(error):
+        if isinstance(cause, InternalClientError):
+            return True
+        if isinstance(cause, InterfaceError) and "connection is closed" in str(cause):
+            return True
+        if getattr(cause, "sqlstate", None) in _TERMINATED:
+            return True
+        # asyncpg reports the server's notice only in the message (English servers).
+        if isinstance(cause, ConnectionDoesNotExistError) and "terminating connection" in str(
+            cause
+        ):
+            return True
+    return False
+
+
+async def again_while_gone(
+    call: Callable[[], Awaitable[Result]],
+    renew: Callable[[BaseException], Awaitable[object]] | None = None,
+    *,
+    tries: int,
+) -> Result:
+    """`call()`, and again (after `renew(error)` when given), at most `tries` times in all, while
+    it fails on a pooled connection that was already gone (`never_ran`). After a restart every
+    pooled connection is gone before its owner hears of it: a pool's size plus one tries reach a
+    fresh one."""
+    attempt = 1
+    while True:
+        try:
+            return await call()
+        except Exception as error:
+            if attempt >= tries or not never_ran(error):
+                raise
+            attempt += 1
+            if renew is not None:
+                await renew(error)
 
 
 def unavailable_reason(

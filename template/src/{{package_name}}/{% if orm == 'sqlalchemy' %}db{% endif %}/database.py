@@ -7,6 +7,7 @@ also each statement's timeout on the server.
 """
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -14,6 +15,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
+from asyncpg.transaction import Transaction
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -23,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ..changes import AfterCommit
 from ..data import DatabaseUnavailable
 from ..settings import Settings
-from ..unavailable import unavailable_reason
+from ..unavailable import again_while_gone, unavailable_reason
 from .repository import Unit
 from .statements import AsyncpgStatements, Compiled, SqlAlchemyStatements, Statements
 
@@ -121,6 +124,47 @@ def _unapplied(connection: Connection) -> list[str]:
     return sorted(revision.revision for revision in behind if revision.revision not in applied)
 
 
+class _Borrowed:
+    """The asyncpg connection of one unit of work, checked out of SQLAlchemy's pool."""
+
+    def __init__(self, engine: AsyncEngine, tries: int) -> None:
+        self._engine = engine
+        self.tries = tries
+        """Connections to try where pooled ones turn out to be gone (`unavailable.never_ran`)."""
+        self._pooled: Any = None
+        self.driver: asyncpg.Connection
+
+    async def checkout(self) -> asyncpg.Connection:
+        self._pooled = await self._engine.raw_connection()
+        self.driver = self._pooled.driver_connection
+        return self.driver
+
+    async def renew(self, gone: BaseException) -> asyncpg.Connection:
+        """A fresh connection for one that turned out to be gone."""
+        self.invalidate(gone)
+        self.release()
+        return await self.checkout()
+
+    async def begin(self) -> Transaction:
+        """A transaction, begun again on a fresh connection when the pooled one is gone."""
+
+        async def start() -> Transaction:
+            transaction = self.driver.transaction()
+            await transaction.start()
+            return transaction
+
+        return await again_while_gone(start, self.renew, tries=self.tries)
+
+    def invalidate(self, error: BaseException) -> None:
+        if self._pooled is not None:
+            self._pooled.invalidate(error if isinstance(error, Exception) else None)
+
+    def release(self) -> None:
+        if self._pooled is not None:
+            self._pooled.close()
+            self._pooled = None
+
+
 class Database:
     """One engine per process, its pool shared by every unit of work. `transaction()` commits
     before the caller's block is left; `autocommit()` and `reader()` send no BEGIN/COMMIT.
@@ -132,6 +176,9 @@ class Database:
         self.url = async_url(settings.database_url)
         self.is_embedded = self.url.get_backend_name() == "sqlite"
         self._timeout = settings.database_timeout_seconds
+        # After a restart every pooled connection is gone before the pool hears of it: a unit of
+        # work tries as many as the pool holds, and a fresh one (`unavailable.never_ran`).
+        self._tries = settings.database_pool_size + 1
         self.engine: AsyncEngine = create_async_engine(
             self.url,
             pool_size=settings.database_pool_size,
@@ -229,23 +276,32 @@ class Database:
 
     @asynccontextmanager
     async def _driver(self, *, begin: bool) -> AsyncIterator[Statements]:
-        """asyncpg's own connection, borrowed from SQLAlchemy's pool (see `repository`)."""
+        """asyncpg's own connection, borrowed from SQLAlchemy's pool (see `repository`). One
+        that turns out to be gone before anything ran on it is swapped for a fresh one
+        (`unavailable.never_ran`): at BEGIN in a transaction, at any statement outside one."""
         assert self._compiled is not None
-        pooled = await self.engine.raw_connection()
+        borrowed = _Borrowed(self.engine, tries=self._tries)
         try:
-            driver = pooled.driver_connection
-            assert driver is not None
-            if begin:
-                async with driver.transaction():
-                    yield AsyncpgStatements(driver, self._compiled)
-            else:
-                yield AsyncpgStatements(driver, self._compiled)
+            driver = await borrowed.checkout()
+            if not begin:
+                yield AsyncpgStatements(
+                    driver, self._compiled, renew=borrowed.renew, tries=borrowed.tries
+                )
+                return
+            transaction = await borrowed.begin()
+            try:
+                yield AsyncpgStatements(borrowed.driver, self._compiled)
+            except BaseException:
+                with contextlib.suppress(Exception):  # a lost connection is invalidated below
+                    await transaction.rollback()
+                raise
+            await transaction.commit()
         except BaseException as error:
             if unavailable_reason(error) or isinstance(error, asyncio.CancelledError):
-                pooled.invalidate(error if isinstance(error, Exception) else None)
+                borrowed.invalidate(error)
             raise
         finally:
-            pooled.close()  # back to the pool: nothing of the unit of work is left open
+            borrowed.release()  # back to the pool: nothing of the unit of work is left open
 
     @staticmethod
     def _unavailable(error: Exception) -> DatabaseUnavailable | None:

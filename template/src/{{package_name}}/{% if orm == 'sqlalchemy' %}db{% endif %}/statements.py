@@ -8,8 +8,8 @@
 Both raise `Refused` for a write the database refused, with the constraint it named.
 """
 
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 from sqlalchemy import JSON, Dialect
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 
 from ..integrity import Violation, violation
+from ..unavailable import again_while_gone
 
 Row = Mapping[Any, Any]
 
@@ -106,20 +107,47 @@ class Prepared:
         ]
 
 
+Renew = Callable[[BaseException], Awaitable[asyncpg.Connection]]
+"""A fresh connection for one that turned out to be gone before a statement ran on it."""
+Result = TypeVar("Result")
+
+
 class AsyncpgStatements:
-    def __init__(self, connection: asyncpg.Connection, compiled: Compiled) -> None:
+    """With `renew` (a unit of work outside a transaction), a statement whose pooled connection
+    turns out to be gone runs again on a fresh one (`unavailable.never_ran`)."""
+
+    def __init__(
+        self,
+        connection: asyncpg.Connection,
+        compiled: Compiled,
+        renew: Renew | None = None,
+        tries: int = 1,
+    ) -> None:
         self.connection = connection
         self._compiled = compiled
+        self._renew = renew
+        self._tries = tries
 
     async def row(self, statement: Any, **params: Any) -> Row | None:
         prepared = self._compiled(statement)
+        values = prepared.values(params)
         try:
-            row: Row | None = await self.connection.fetchrow(prepared.sql, *prepared.values(params))
+            row: Row | None = await self._run(lambda c: c.fetchrow(prepared.sql, *values))
         except asyncpg.IntegrityConstraintViolationError as error:
             raise _refused(error) from error
         return row
 
     async def rows(self, statement: Any, **params: Any) -> list[Row]:
         prepared = self._compiled(statement)
-        rows: list[Row] = await self.connection.fetch(prepared.sql, *prepared.values(params))
+        values = prepared.values(params)
+        rows: list[Row] = await self._run(lambda c: c.fetch(prepared.sql, *values))
         return rows
+
+    async def _run(self, call: Callable[[asyncpg.Connection], Awaitable[Result]]) -> Result:
+        if self._renew is None:
+            return await call(self.connection)
+        return await again_while_gone(lambda: call(self.connection), self._swap, tries=self._tries)
+
+    async def _swap(self, gone: BaseException) -> None:
+        assert self._renew is not None
+        self.connection = await self._renew(gone)

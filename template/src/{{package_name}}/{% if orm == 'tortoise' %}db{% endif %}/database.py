@@ -7,7 +7,7 @@ server, so a stalled database is answered with 503, never a hang.
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from aerich import Command
@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 from ..changes import AfterCommit
 from ..data import DatabaseUnavailable
 from ..settings import Settings
-from ..unavailable import unavailable_reason
+from ..unavailable import again_while_gone, unavailable_reason
 from .config import APP, tortoise_config
 from .repository import Unit
 
@@ -40,6 +40,9 @@ class Database:
         # Units of work take turns in arrival order: the pool's own queue lets a newcomer take a
         # connection ahead of those already waiting, which made a latency tail of seconds.
         self._turns = asyncio.Semaphore(settings.database_pool_size)
+        # After a restart every pooled connection is gone before the pool hears of it: a unit of
+        # work tries as many as the pool holds, and a fresh one (`unavailable.never_ran`).
+        self._tries = settings.database_pool_size + 1
         self.after_commit = AfterCommit()
 
     async def connect(self) -> None:
@@ -68,18 +71,24 @@ class Database:
         """A read of Aerich's table: it waits on a lock like a request would, and fails on a
         database that was never migrated."""
         async with self._bounded():
-            await connections.get("default").execute_query('SELECT 1 FROM "aerich" LIMIT 1')
+            default = connections.get("default")
+            await again_while_gone(
+                lambda: default.execute_query('SELECT 1 FROM "aerich" LIMIT 1'), tries=self._tries
+            )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Unit]:
-        async with self._bounded(), in_transaction("default") as connection:
+        async with self._bounded(), AsyncExitStack() as stack:
+            connection = await again_while_gone(
+                lambda: stack.enter_async_context(in_transaction("default")), tries=self._tries
+            )
             unit = Unit(connection)
             yield unit
         await self.after_commit.publish(unit.changes)
 
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[Unit]:
-        unit = Unit(connections.get("default"))
+        unit = Unit(connections.get("default"), tries=self._tries)
         try:
             async with self._bounded():
                 yield unit

@@ -27,13 +27,14 @@ from uuid import UUID
 
 from pydantic import BaseModel
 from tortoise import fields
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from ..changes import Change, ChangeKind
 from ..clock import utcnow
 from ..integrity import Violation, refusal, violation, with_missing_reference
+from ..unavailable import again_while_gone
 
 Read = TypeVar("Read", bound=BaseModel)
 Row = dict[str, Any]
@@ -44,6 +45,8 @@ class Unit:
     """One unit of work: its connection and the changes its repositories wrote."""
 
     connection: BaseDBAsyncClient
+    tries: int = 1
+    """Connections a statement may try outside a transaction (see `unavailable.never_ran`)."""
     changes: list[Change] = field(default_factory=list)
 
 
@@ -170,6 +173,8 @@ class Repository(Generic[Read]):
         self.connection = unit.connection
         self._changes = unit.changes
         self._dialect: str = unit.connection.capabilities.dialect
+        self._in_transaction = isinstance(unit.connection, TransactionalDBClient)
+        self._tries = unit.tries
 
     @property
     def _statements(self) -> _Statements:
@@ -202,7 +207,17 @@ class Repository(Generic[Read]):
         """Run one of `for_each_dialect`'s statements."""
         if self._dialect == "sqlite":
             values = tuple(_sqlite_value(value) for value in values)
-        return await self.connection.execute_query_dict(statement[self._dialect], list(values))
+        return await self._execute(statement[self._dialect], list(values))
+
+    async def _execute(self, sql: str, values: list[Any]) -> list[Row]:
+        """One statement; when a pooled connection turns out to be gone, again on a fresh one
+        (`unavailable.never_ran`), except in a transaction, which lives and dies with its
+        connection."""
+        if self._in_transaction:
+            return await self.connection.execute_query_dict(sql, values)
+        return await again_while_gone(
+            lambda: self.connection.execute_query_dict(sql, values), tries=self._tries
+        )
 
     async def get(self, key: int) -> Read | None:
         rows = await self.rows(self._statements.get, key)
@@ -273,7 +288,7 @@ class Repository(Generic[Read]):
         if key is not None:
             ordered.append(key)
         try:
-            return await self.connection.execute_query_dict(statement[self._dialect], ordered)
+            return await self._execute(statement[self._dialect], ordered)
         except IntegrityError as error:
             found = violation(error)
             if found is None:
@@ -304,7 +319,7 @@ class Repository(Generic[Read]):
     async def _reference_exists(self, column: str, value: Any) -> bool:
         table = _references(self.model)[column]
         statement = for_each_dialect(f'SELECT 1 AS "found" FROM "{table}" WHERE "id" = $1')
-        return bool(await self.connection.execute_query_dict(statement[self._dialect], [value]))
+        return bool(await self._execute(statement[self._dialect], [value]))
 
 
 def _constant(value: Any) -> Callable[[], Any]:
