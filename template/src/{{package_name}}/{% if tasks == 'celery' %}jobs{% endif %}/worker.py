@@ -15,11 +15,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from celery.signals import (
+    celeryd_init,
     setup_logging,
     worker_process_init,
     worker_process_shutdown,
     worker_shutdown,
 )
+from celery.utils.nodenames import default_nodename, gethostname
 
 from ..logging_config import configure_logging
 from ..processing import JobOutcomes
@@ -77,6 +79,17 @@ class WorkerRuntime:
 
 
 runtime = WorkerRuntime()
+
+
+@celeryd_init.connect
+def _a_node_name_of_its_own(sender: str, instance: Any, **_: Any) -> None:
+    """Without `--hostname` a worker is `celery@<host>`, and a second one on the same host and
+    broker (another service's, or this one's) stops at once: the name's control queue is taken.
+    It is `<queue>-<pid>@<host>` instead. Deployments name theirs (one per container, whose
+    host name is its own), and their probes ping that name."""
+    if sender == default_nodename(None):
+        queue = celery_app.conf.task_default_queue
+        instance.hostname = f"{queue}-{os.getpid()}@{gethostname()}"
 
 
 @setup_logging.connect
