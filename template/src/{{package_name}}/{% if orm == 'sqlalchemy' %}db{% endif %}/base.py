@@ -44,7 +44,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
 """A JSON object's column: jsonb on PostgreSQL (parsed once when written, compared and indexed
-by value), JSON elsewhere; Tortoise's JSONField is the same."""
+by value), JSON elsewhere."""
 
 
 class Base(DeclarativeBase):
