@@ -3,6 +3,7 @@ columns and tables in its error; SQLite says less, so the repository fills in wh
 its own table. The repositories of every ORM turn a `Violation` into `ConflictError` (409) or
 `InvalidData` (422) with `refusal`, so a resource never answers 500 for a constraint."""
 
+import json
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
@@ -108,6 +109,14 @@ async def with_missing_reference(
     return found
 
 
+def _shown(value: object) -> str:
+    """A value in a message as the client wrote it in JSON: text in quotes, a UUID, a day or a
+    number as its text, never a Python repr (`UUID('6f1c...')`)."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return json.dumps(value if isinstance(value, str | int | float) else str(value))
+
+
 def refusal(
     found: Violation,
     *,
@@ -123,7 +132,7 @@ def refusal(
     references = references or {}
     match found.kind:
         case "unique":
-            shown = ", ".join(f"{column} {values.get(column)!r}" for column in found.columns)
+            shown = ", ".join(f"{column} {_shown(values.get(column))}" for column in found.columns)
             return ConflictError(f"another {singular} has the same {shown or 'unique values'}")
         case "foreign_key" if found.still_referenced or (key is not None and not values):
             by = found.other_table or "other rows"  # SQLite does not say which
@@ -132,7 +141,7 @@ def refusal(
             blamed = [c for c in found.columns or tuple(references) if c in values]
             column = blamed[0] if blamed else None
             table = found.other_table or references.get(column or "") or "the referenced table"
-            message = f"no row of {table} has id {values.get(column or '')!r}"
+            message = f"no row of {table} has id {_shown(values.get(column or ''))}"
             return InvalidData(message, field=column, kind="foreign_key")
         case "not_null":
             column = found.columns[0] if found.columns else None
