@@ -114,6 +114,22 @@ def test_what_a_removed_resource_leaves_behind_does_not_stop_adding_it_again(
     assert git(service, "status", "--porcelain") == ""
 
 
+def test_a_name_of_several_words_is_served_with_dashes(service: Path) -> None:
+    added = asyncforge("add", "resource", "order_tags", "label:str", "--project", str(service))
+    try:
+        listed = asyncforge("resources", "--project", str(service))
+        router = (service / "src" / "shop" / "resources" / "order_tags" / "router.py").read_text()
+    finally:
+        git(service, "checkout", "--", ".")
+        git(service, "clean", "-fdq", "--", ".")
+
+    assert added.returncode == 0, added.stderr
+    assert 'prefix=f"{V1}/order-tags"' in router
+    assert ["order_tags", "/api/v1/order-tags", "made", "by"] in [
+        line.split()[:4] for line in listed.stdout.splitlines()
+    ]
+
+
 def test_resources_lists_the_templates_users_as_the_templates(service_with_users: Path) -> None:
     listed = asyncforge("resources", "--project", str(service_with_users))
 
@@ -150,6 +166,7 @@ def test_the_help_shows_examples_and_every_type() -> None:
     assert "asyncforge add resource orders item_id:ref=items" in shown.stdout
     for kind in field_types():
         assert kind in shown.stdout
+    assert "text (at most 10,000)" in shown.stdout
 
 
 def test_a_template_recorded_by_a_relative_path_is_refused(service: Path) -> None:

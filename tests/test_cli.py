@@ -4,13 +4,14 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from asyncforge import __version__ as VERSION
 from asyncforge.matrix import checks
 from asyncforge.project import read_answers
 
-from .helpers import BIN, asyncforge, commit_all, committed_template, git
+from .helpers import BIN, ROOT, asyncforge, commit_all, committed_template, git
 
 
 def answers_of(project: Path) -> dict[str, Any]:
@@ -30,6 +31,44 @@ def test_new_without_a_terminal_uses_flags_and_defaults(committed: Path, tmp_pat
     assert answers["package_name"] == "orders"
     assert answers["orm"] == "sqlalchemy"
     assert (destination / "src" / "orders" / "main.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("folder", "project", "package"),
+    [("Orders_API", "orders-api", "orders_api"), ("2nd-shop.v2", "nd-shop-v2", "nd_shop_v2")],
+    ids=["words", "digits-and-dots"],
+)
+def test_new_names_the_project_after_its_folder_and_says_what_next(
+    committed: Path, tmp_path: Path, folder: str, project: str, package: str
+) -> None:
+    destination = tmp_path / folder
+
+    result = asyncforge("new", str(destination), "--defaults", template=committed)
+
+    assert result.returncode == 0, result.stderr
+    assert (answers_of(destination)["project_name"], answers_of(destination)["package_name"]) == (
+        project,
+        package,
+    )
+    steps = [line for line in result.stdout.splitlines() if "#" in line]
+    assert f"uv run uvicorn {package}.main:app --reload" in steps[0]
+    assert len({line.index("#") for line in steps}) == 1, steps  # the comments in one column
+
+
+def test_plain_copiers_next_steps_lock_the_tested_versions_in_one_column(tmp_path: Path) -> None:
+    copied = subprocess.run(
+        [str(BIN / "copier"), "copy", "--defaults", "--vcs-ref", "HEAD",
+         "--data", "project_name=a-rather-long-service-name", str(ROOT), str(tmp_path / "svc")],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300, check=False,
+    )  # fmt: skip
+
+    assert copied.returncode == 0, copied.stderr
+    said = copied.stdout + copied.stderr
+    steps = [line for line in said.splitlines() if "   # " in line]
+    assert "uv lock --exclude-newer " in steps[0]
+    assert "uv run uvicorn a_rather_long_service_name.main:app --reload" in said
+    assert len(steps) == 4
+    assert len({line.index("   # ") for line in steps}) == 1, steps
 
 
 def test_new_makes_a_first_commit_so_updates_can_merge(committed: Path, tmp_path: Path) -> None:

@@ -200,9 +200,9 @@ def new(
     """Render a new service. Without a terminal, unanswered questions take their defaults."""
     interactive = sys.stdin.isatty() and not defaults
     with _user_errors():
-        from .project import create
+        from .project import create, next_steps
 
-        create(
+        made = create(
             destination,
             _given(answers),
             defaults=not interactive,
@@ -210,6 +210,8 @@ def new(
             vcs_ref=vcs_ref,
             allow_dirty=allow_dirty,
         )
+    typer.echo(f"created {made}: locked at the tested versions, first commit made. Next:")
+    typer.echo("  " + next_steps(made).replace("\n", "\n  "))
 
 
 UPDATE_EXAMPLES = """\
@@ -279,9 +281,9 @@ Examples:
   asyncforge add resource categories title:str:unique --singular category --project ../shop
   asyncforge add resource notes body:text --owned     # with users: each sees their own
 \b
-Types: str (at most 200 characters), text, int, decimal (two places), bool, date, datetime,
-uuid, json (a JSON object), ref=<resource> (a reference to a row of that resource; the name
-ends in _id).
+Types: str (at most 200 characters), text (at most 10,000), int, decimal (two places), bool,
+date, datetime, uuid, json (a JSON object), ref=<resource> (a reference to a row of that
+resource; the name ends in _id; served with dashes: order_tags at /api/v1/order-tags).
 Modifiers: optional (may be null), unique, index.
 """
 
@@ -344,7 +346,7 @@ def list_resources(
         found = describe(project)
     for resource in found:
         made = f"{resource.origin} {resource.release}" if resource.release else resource.origin
-        typer.echo(f"{resource.name:<16} /api/v1/{resource.name:<16} made by {made}")
+        typer.echo(f"{resource.name:<16} /api/v1/{resource.path:<16} made by {made}")
         if resource.fields:
             typer.echo(f"{'':<16} {' '.join(field.spec() for field in resource.fields)}")
 

@@ -31,6 +31,7 @@ def copy_template(
     defaults: bool = True,
     quiet: bool = True,
     answers_file: str | None = None,
+    user_defaults: dict[str, Any] | None = None,
 ) -> None:
     """Copier's `run_copy`; a dirty local template is rendered as it is (callers that must not
     do so check first, see `dirty_files`)."""
@@ -44,6 +45,7 @@ def copy_template(
             vcs_ref=vcs_ref,
             quiet=quiet,
             answers_file=answers_file,
+            user_defaults=user_defaults,
         )
 
 
@@ -101,6 +103,29 @@ def _newest_or_head(checkout: Path) -> str:
     return release
 
 
+_NOT_IN_A_NAME = re.compile(r"[^a-z0-9-]+")
+
+
+def _named_after(destination: Path) -> dict[str, str]:
+    """The project name a folder suggests (`../orders_api`: `orders-api`), as the default of the
+    question, when it makes a valid one."""
+    name = _NOT_IN_A_NAME.sub("-", destination.name.lower().replace("_", "-"))
+    name = re.sub(r"-{2,}", "-", name).strip("-").lstrip("0123456789-")
+    return {"project_name": name} if name else {}
+
+
+def next_steps(project: Path) -> str:
+    """What to do in a project `create` made (locked and committed already)."""
+    serve = f"uv run uvicorn {read_answers(project)['package_name']}.main:app --reload"
+    return "\n".join(
+        [
+            f"cd {project}",
+            f"{serve}   # serve on http://127.0.0.1:8000 (SQLite, no setup)",
+            f"{'uv run pytest'.ljust(len(serve))}   # run the service's own tests",
+        ]
+    )
+
+
 def create(
     destination: Path,
     answers: dict[str, Any],
@@ -142,7 +167,10 @@ def create(
             )
             note = f"\n\nRendered with uncommitted template changes on top of {commit}."
         source = str(checkout)  # rendered locally; the answers file then names a reachable source
-    copy_template(source, destination, answers, vcs_ref=vcs_ref, defaults=defaults, quiet=quiet)
+    copy_template(
+        source, destination, answers, vcs_ref=vcs_ref, defaults=defaults,
+        user_defaults=_named_after(destination),
+    )  # fmt: skip
     if checkout is not None and commit is not None:
         _record_source(destination, reachable_source(checkout, commit), commit if note else None)
     lock(destination, quiet=quiet)

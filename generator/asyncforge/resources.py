@@ -65,6 +65,8 @@ class Resource:
     name: str
     singular: str
     model: str
+    path: str = ""
+    """Under /api/v1; its name by default."""
     fields: tuple["Field", ...] = ()
     release: str | None = None
     origin: str = "hand"
@@ -81,6 +83,7 @@ class Field:
     ref: str | None = None
     ref_model: str | None = None
     ref_singular: str | None = None
+    ref_path: str | None = None
     ref_owned: bool = False
     """The rows it refers to have owners: a member may name their own only."""
     optional: bool = False
@@ -130,6 +133,7 @@ def find_resources(project: Path) -> dict[str, Resource]:
                 name=name,
                 singular=str(answers.get("resource_singular") or _snake(model)),
                 model=model,
+                path=str(answers.get("resource_path") or name),
                 fields=tuple(Field.from_answer(f) for f in answers.get("resource_fields") or []),
                 release=str(answers.get("_commit")),
                 origin="asyncforge add resource",
@@ -138,7 +142,12 @@ def find_resources(project: Path) -> dict[str, Resource]:
         else:
             origin = "the template" if name in TEMPLATE_RESOURCES else "hand"
             found[name] = Resource(
-                name=name, singular=_snake(model), model=model, origin=origin, owned=name == "users"
+                name=name,
+                singular=_snake(model),
+                model=model,
+                path=name,
+                origin=origin,
+                owned=name == "users",
             )
     return found
 
@@ -168,7 +177,7 @@ def parse_field(text: str, resources: dict[str, Resource]) -> Field:
     if not kind:
         raise GeneratorError(f"{where}: a type is missing; allowed: {allowed_types}")
     ref = ref_model = ref_singular = None
-    ref_owned = False
+    ref_owned, ref_path = False, None
     if kind.startswith("ref="):
         ref = kind.removeprefix("ref=")
         if ref not in resources:
@@ -181,7 +190,7 @@ def parse_field(text: str, resources: dict[str, Resource]) -> Field:
                 f"{where}: a reference's name ends in _id, e.g. {singular_of(ref)}_id:ref={ref}"
             )
         kind, ref_model, ref_singular = "ref", resources[ref].model, resources[ref].singular
-        ref_owned = resources[ref].owned
+        ref_owned, ref_path = resources[ref].owned, resources[ref].path
     elif kind not in types:
         raise GeneratorError(f"{where}: unknown type {kind!r}; allowed: {allowed_types}")
     for modifier in modifiers:
@@ -197,6 +206,7 @@ def parse_field(text: str, resources: dict[str, Resource]) -> Field:
         ref=ref,
         ref_model=ref_model,
         ref_singular=ref_singular,
+        ref_path=ref_path,
         ref_owned=ref_owned,
         optional="optional" in modifiers,
         unique="unique" in modifiers,
@@ -301,6 +311,7 @@ def plan(
         "template_kind": "resource",
         "resource_name": name,
         "resource_singular": singular,
+        "resource_path": name.replace("_", "-"),  # URLs' words are joined with dashes
         "resource_fields": [f.answer() for f in fields],
         "resource_private": access.private or access.owned,  # an owner is known when signed in
         "resource_owned": access.owned,
