@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from asyncforge.matrix import Combination, checks
+from asyncforge.matrix import Combination, checks, releases
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,49 +57,15 @@ def committed_template(repo: Path, tag: str = "v1") -> Path:
     return repo
 
 
-RELEASES: list[dict[str, str]] = yaml.safe_load((ROOT / "docs" / "releases.yml").read_text())
-TEMPLATE_PATHS = ("copier.yml", "template", "resource", "includes")
-"""What a release of the template is made of (older releases have only some of them)."""
+RELEASES = releases.recorded()
 
 
 def template_with_releases(repo: Path, *, current_tag: str | None = None) -> Path:
-    """A template repository whose history is every release of docs/releases.yml, each tagged
-    `v<version>` as where it is published, then this checkout (uncommitted edits included) on
-    top, tagged `current_tag` if given."""
-    repo.mkdir(parents=True)
-    git(repo, "init", "--quiet", "--initial-branch", "main")
-    for release in RELEASES:
-        listed = subprocess.run(
-            ["git", "ls-tree", "--name-only", release["commit"]],
-            cwd=ROOT, check=False, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-        if listed.returncode != 0:
-            pytest.fail(
-                f"release {release['version']} ({release['commit']}) is not in this clone's "
-                "history: clone without --depth to test updates across releases"
-            )
-        paths = [name for name in listed.stdout.split() if name in TEMPLATE_PATHS]
-        archive = subprocess.run(
-            ["git", "archive", release["commit"], *paths],
-            cwd=ROOT, check=True, capture_output=True, timeout=120,
-        )  # fmt: skip
-        for name in TEMPLATE_PATHS:
-            target = repo / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-        subprocess.run(["tar", "-x", "-C", str(repo)], input=archive.stdout, check=True)
-        commit_all(repo, f"Release {release['version']}")
-        git(repo, "tag", f"v{release['version']}")
-    for name in TEMPLATE_PATHS[1:]:
-        shutil.rmtree(repo / name, ignore_errors=True)
-        shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "copier.yml", repo)
-    commit_all(repo, "This checkout")
-    if current_tag is not None:
-        git(repo, "tag", current_tag)
-    return repo
+    """The template as its users meet it (see `asyncforge.matrix.releases`)."""
+    try:
+        return releases.template_with_releases(repo, current_tag=current_tag)
+    except releases.HistoryMissing as missing:
+        pytest.fail(str(missing))
 
 
 def asyncforge(

@@ -3,7 +3,6 @@ and updated with plain `copier update` (no `--trust`) to this one is the project
 renders, for every combination: no conflict, no `.rej`, no file left over or missing. With a
 team's usual edits, the edits survive and the project's suite passes."""
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,9 +13,17 @@ from asyncforge.matrix import Combination, all_combinations, checks
 from asyncforge.matrix import backends as services
 from asyncforge.project import copy_template
 
-from .helpers import BIN, ROOT, add_a_router_and_change_a_setting, commit_all, git
+from .helpers import (
+    BIN,
+    RELEASES,
+    ROOT,
+    add_a_router_and_change_a_setting,
+    asyncforge,
+    commit_all,
+    git,
+    template_with_releases,
+)
 
-RELEASES = yaml.safe_load((ROOT / "docs" / "releases.yml").read_text())
 PREVIOUS = RELEASES[-1]
 PREVIOUS_TAG = f"v{PREVIOUS['version']}"
 CURRENT_TAG = "v-current"
@@ -25,33 +32,10 @@ IGNORED = {".copier-answers.yml", "uv.lock"}
 
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A template repository with two tags: the previous release, from this repository's own
-    history, then this checkout on top of it."""
-    known = subprocess.run(
-        ["git", "cat-file", "-e", f"{PREVIOUS['commit']}^{{commit}}"], cwd=ROOT, check=False
-    )
-    if known.returncode != 0:
-        pytest.fail(
-            f"release {PREVIOUS['version']} ({PREVIOUS['commit']}) is not in this clone's history:"
-            " clone without --depth to test updates across releases"
-        )
+    """A template repository with every recorded release, from this repository's own history,
+    then this checkout on top of them, tagged `v-current`."""
     repo = tmp_path_factory.mktemp("releases") / "asyncforge"
-    repo.mkdir()
-    archive = subprocess.run(
-        ["git", "archive", PREVIOUS["commit"], "copier.yml", "template"],
-        cwd=ROOT, check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    subprocess.run(["tar", "-x", "-C", str(repo)], input=archive.stdout, check=True, timeout=120)
-    git(repo, "init", "--quiet", "--initial-branch", "main")
-    commit_all(repo, f"Release {PREVIOUS['version']}")
-    git(repo, "tag", PREVIOUS_TAG)
-    shutil.copy(ROOT / "copier.yml", repo)
-    for folder in ("template", "resource", "includes"):
-        shutil.rmtree(repo / folder, ignore_errors=True)
-        shutil.copytree(ROOT / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    commit_all(repo, "This release")
-    git(repo, "tag", CURRENT_TAG)
-    return repo
+    return template_with_releases(repo, current_tag=CURRENT_TAG)
 
 
 def copier(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -160,5 +144,44 @@ def test_a_teams_edits_survive_the_update_and_its_suite_passes(
     assert installed.ok, installed.tail()
     with services.real_services(project, "release_update", slot=14) as environment:
         suite = checks.run_suite(project, environment)
+    assert suite.ok, suite.report()
+    assert "passed" in suite.test_counts()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("orm", ["sqlalchemy", "tortoise"])
+def test_a_service_with_a_teams_resources_updates_from_the_newest_release(
+    releases: Path, tmp_path: Path, orm: str
+) -> None:
+    """Made by the newest release with resources a team added (a JSON field, a name of two
+    words, references), then `asyncforge update`: it lints, type-checks, migrates and passes its
+    suite on the real services, and its resources keep their paths."""
+    service = tmp_path / "shop"
+    made = asyncforge(
+        "new", str(service), "--defaults", "--vcs-ref", PREVIOUS_TAG, "--orm", orm,
+        template=releases,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    for name, *fields in (
+        ["orders", "item_id:ref=items", "quantity:int", "details:json:optional"],
+        ["order_tags", "order_id:ref=orders", "label:str"],
+    ):
+        added = asyncforge("add", "resource", name, *fields, "--project", str(service))
+        assert added.returncode == 0, added.stderr
+        commit_all(service, name)
+
+    updated = asyncforge("update", str(service), "--vcs-ref", CURRENT_TAG, template=releases)
+
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert "resource orders: updated" in updated.stdout
+    commit_all(service, "Update")
+    installed = checks.install(service)
+    assert installed.ok, installed.tail()
+    for phase in (checks.lint(service), checks.typecheck(service)):
+        assert phase.ok, phase.tail()
+    router = (service / "src" / "shop" / "resources" / "order_tags" / "router.py").read_text()
+    assert 'prefix=f"{V1}/order_tags"' in router  # made before dashes: its clients keep it
+    with services.real_services(service, f"release_resources_{orm}", slot=13) as environment:
+        suite = checks.run_suite(service, environment)
     assert suite.ok, suite.report()
     assert "passed" in suite.test_counts()
