@@ -28,8 +28,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 LONGEST_FIRST = [
-    "test_resources.py", "test_api_conformance.py", "test_matrix.py", "test_update.py",
-    "test_releases.py", "test_bench.py",
+    "test_resources.py", "test_explore.py", "test_api_conformance.py", "test_matrix.py",
+    "test_update.py", "test_releases.py", "test_bench.py",
 ]  # fmt: skip
 """Modules whose tests take minutes, longest first. xdist hands out test groups in collection
 order: a long one collected last would run alone on one core at the end while the other idles."""

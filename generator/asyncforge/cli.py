@@ -436,9 +436,34 @@ def matrix(
     as_json: Annotated[
         bool, typer.Option("--json", help="With --list: JSON, e.g. for a CI job matrix")
     ] = False,
+    explore: Annotated[
+        int | None,
+        typer.Option(
+            "--explore",
+            metavar="N",
+            help="Instead: N seeded sequences of what teams do (new, add resource, update, "
+            "copier update), each step checked; a failure is shrunk and shown with its seed",
+        ),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="With --explore: the first seed (then seed+1, ...)")
+    ] = 1,
+    steps: Annotated[
+        int, typer.Option("--steps", help="With --explore: steps after making the service")
+    ] = 4,
+    thorough: Annotated[
+        bool,
+        typer.Option(
+            "--thorough",
+            help="With --explore: the suite and schemathesis after every step, not the last only",
+        ),
+    ] = False,
 ) -> None:
     """Render, install, lint, type-check and test combinations of options on each backend; the
     same checks the generator's own tests run. Exits 1 when any fails."""
+    if explore is not None:
+        _explore(explore, seed, steps, backend[0].value if backend else "embedded", thorough)
+        return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -486,6 +511,21 @@ def matrix(
     if failed:
         raise _fail(f"{len(failed)} of {total} runs failed: {', '.join(failed)}")
     console.print(f"all {total} runs passed")
+
+
+def _explore(count: int, first: int, steps: int, backend: str, thorough: bool) -> None:
+    from .matrix.explore import Outcome, explore
+
+    def said(outcome: Outcome) -> None:
+        typer.echo(outcome.report())
+
+    seeds = list(range(first, first + count))
+    outcomes = explore(seeds, steps, backend, thorough=thorough, on_outcome=said)
+    failed = [outcome.seed for outcome in outcomes if outcome.failure is not None]
+    ran = sum(len(outcome.steps) for outcome in outcomes)
+    if failed:
+        raise _fail(f"{len(failed)} of {count} seeds failed ({ran} steps): {failed}")
+    typer.echo(f"all {count} seeds held ({ran} steps)")
 
 
 def _print_runs(planned: "list[Run]", *, as_json: bool) -> None:
