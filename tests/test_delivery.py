@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .helpers import docker_compose
+from .helpers import ROOT, docker_compose
 from .test_rendering import answers_of
 
 BIN = Path(sys.executable).parent
@@ -78,6 +78,26 @@ def test_dependabot_proposes_updates_of_the_lock_the_actions_and_the_images(
         "uv", "github-actions", "docker", "docker-compose"
     }  # fmt: skip
     assert "pull_request" in workflow[True]  # PyYAML reads the key `on` as True
+
+
+def test_this_repositorys_workflows_pass_actionlint_the_schema_and_zizmor() -> None:
+    """The generator's own: the matrix on every push, the daily canary (newest dependencies,
+    many seeds of the generative test)."""
+    files = workflows(ROOT)
+
+    linted = tool(ROOT, "actionlint", *files)
+    schema = tool(ROOT, "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *files)
+    audited = tool(ROOT, "zizmor", "--offline", "--no-progress", *files)
+    canary = yaml.safe_load((ROOT / ".github/workflows/canary.yml").read_text())
+
+    assert files == [".github/workflows/canary.yml", ".github/workflows/matrix.yml"]
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    assert "schedule" in canary[True]
+    newest = canary["jobs"]["newest-dependencies"]
+    assert newest["env"] == {"ASYNCFORGE_NEWEST_DEPENDENCIES": "1"}
+    assert "--explore" in canary["jobs"]["explore"]["steps"][-1]["run"]
 
 
 def test_ci_tests_against_exactly_the_chosen_services_on_every_python(project: Path) -> None:
