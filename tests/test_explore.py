@@ -9,8 +9,10 @@ import pytest
 from asyncforge.matrix.explore import Failure, Step, draw, explore, shrink
 
 SEEDS = {
-    2: "made by release 0.4.0 and updated; users turned on, then off (refused); SQLAlchemy",
-    5: "Tortoise with Redis: resources with edge names, references and modifiers",
+    1: "SQLAlchemy, users, Celery: an owned resource named like a module (refused), JSON and "
+    "references, then plain copier update",
+    12: "Tortoise, users, Redis and Celery: a plural of its own (--singular), plain copier "
+    "update, then Redis turned off",
 }
 """Seeds whose sequences walk the paths most likely to break, between them."""
 STEPS = 3

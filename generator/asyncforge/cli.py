@@ -517,7 +517,7 @@ def _explore(count: int, first: int, steps: int, backend: str, thorough: bool) -
     from .matrix.explore import Outcome, explore
 
     def said(outcome: Outcome) -> None:
-        typer.echo(outcome.report())
+        typer.echo(outcome.report(trail=True))
 
     seeds = list(range(first, first + count))
     outcomes = explore(seeds, steps, backend, thorough=thorough, on_outcome=said)

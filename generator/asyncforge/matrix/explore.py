@@ -42,22 +42,31 @@ from .releases import HistoryMissing, recorded, template_with_releases
 CURRENT = "v999.0.0"
 """The tag this checkout gets in the scratch template repository: newer than every release."""
 RESOURCE_NAMES = [
-    "orders", "invoices", "categories", "boxes", "addresses", "order_tags", "groups", "selects",
-    "tables", "indexes", "keys", "values", "statuses", "people", "data", "news", "children",
-    "settings", "users", "items", "classes", "matches", "fields", "schemas", "metrics",
+    "orders", "invoices", "categories", "boxes", "addresses", "order_tags", "statuses",
+    "people", "children", "shipments", "customers",
+]  # fmt: skip
+"""Plurals of every kind (`-ies`, `-xes`, `-sses`, none at all), names of several words."""
+EDGE_RESOURCE_NAMES = [
+    "groups", "selects", "tables", "indexes", "keys", "values", "data", "news", "settings",
+    "users", "items", "classes", "matches", "fields", "schemas", "metrics",
     "a_rather_long_resource_name_for_a_table_of_things",
 ]  # fmt: skip
-"""Plurals of every kind, SQL keywords, names of the service's own modules and of Python's."""
+"""SQL keywords, names of the service's own modules and resources and of Python's, lengths."""
 SINGULARS = {"people": "person", "children": "child", "data": "datum", "news": "news_item"}
 FIELD_NAMES = [
     "title", "quantity", "note", "status", "price", "due", "sent_at", "details", "code", "label",
+    "name", "payload", "total", "rank", "starts_on", "paid",
+]  # fmt: skip
+EDGE_FIELD_NAMES = [
     "type", "order", "group", "key", "value", "index", "from", "select", "user", "limit",
     "offset", "date", "datetime", "json", "schema", "copy", "metadata", "fields", "id",
     "created_at", "owner_id", "pk", "save", "str", "filter", "items", "data", "model_name",
-    "payload", "database", "unit", "router", "total", "name",
+    "database", "unit", "router",
 ]  # fmt: skip
-"""Ordinary names and names that collide with something: SQL and Python keywords, builtins,
-attributes of the models and schemas, the handlers' own parameters."""
+"""Names that collide with something: SQL and Python keywords, builtins, attributes of the
+models and schemas, the handlers' own parameters."""
+EDGES = 0.3
+"""How often a name is drawn from the edges."""
 MODIFIERS = ("optional", "unique", "index")
 
 
@@ -100,13 +109,14 @@ def _field(rng: random.Random, world: _World, types: list[str]) -> str:
         name = f"{SINGULARS.get(target, target.removesuffix('s'))}_id"
         kind = f"ref={target}"
     else:
-        name, kind = rng.choice(FIELD_NAMES), rng.choice(types)
+        name = rng.choice(EDGE_FIELD_NAMES if rng.random() < EDGES else FIELD_NAMES)
+        kind = rng.choice(types)
     modifiers = [m for m in MODIFIERS if rng.random() < 0.2]
     return ":".join([name, kind, *modifiers])
 
 
 def _add_resource(rng: random.Random, world: _World, types: list[str]) -> Step:
-    name = rng.choice(RESOURCE_NAMES)
+    name = rng.choice(EDGE_RESOURCE_NAMES if rng.random() < EDGES else RESOURCE_NAMES)
     fields = [_field(rng, world, types) for _ in range(rng.randint(1, 4))]
     flags = ["--singular", SINGULARS[name]] if name in SINGULARS else []
     owned = False
@@ -139,7 +149,8 @@ def draw(seed: int, steps: int, releases: list[str]) -> list[Step]:
     types = [name for name in fact("resource_field_types") if name != "ref"]
     name = rng.choice(["shop", "orders-api", "a2-service", "svc"])
     made: list[Step]
-    if releases and rng.random() < 0.3:
+    from_a_release = rng.random() < 0.3  # drawn either way: a seed's steps stay the same
+    if releases and from_a_release:
         release = rng.choice(releases)
         old = {k: v for k, v in answers.items() if k != "auth"}  # no release before has users
         world.answers = {**old, "auth": "none"}
@@ -177,10 +188,16 @@ class Outcome:
     steps: list[Step]
     failure: Failure | None = None
     shortest: list[Step] = field(default_factory=list)
+    trail: list[str] = field(default_factory=list)
+    """What each step of the first run did: `held`, or `refused: <why>`."""
 
-    def report(self) -> str:
+    def report(self, *, trail: bool = False) -> str:
         if self.failure is None:
-            return f"seed {self.seed}: {len(self.steps)} steps held"
+            said = f"seed {self.seed}: {len(self.steps)} steps held"
+            if trail:
+                done = zip(self.steps, self.trail, strict=True)
+                said += "".join(f"\n  {step}  -> {result}" for step, result in done)
+            return said
         shown = self.shortest or self.steps
         lines = [f"seed {self.seed}: {self.failure.check} failed; the shortest sequence:"]
         lines += [f"  {number}. {step}" for number, step in enumerate(shown, start=1)]
@@ -216,7 +233,8 @@ class Explorer:
         self.type_cache = workdir / ".mypy_cache"
         self._runs = 0
 
-    def run(self, steps: list[Step]) -> Failure | None:
+    def run(self, steps: list[Step], trail: list[str] | None = None) -> Failure | None:
+        """The sequence from scratch; each step's result is appended to `trail` when given."""
         self._runs += 1
         home = self.workdir / f"run-{self._runs}"
         home.mkdir()
@@ -224,7 +242,9 @@ class Explorer:
         try:
             for index, step in enumerate(steps):
                 last = index == len(steps) - 1
-                failure, project = self._step(home, project, step, heavy=last or self.thorough)
+                failure, project = self._step(
+                    home, project, step, heavy=last or self.thorough, trail=trail
+                )
                 if failure is not None:
                     failure.step = index
                     return failure
@@ -233,8 +253,9 @@ class Explorer:
             shutil.rmtree(home, ignore_errors=True)
 
     def _step(
-        self, home: Path, project: Path | None, step: Step, *, heavy: bool
-    ) -> tuple[Failure | None, Path | None]:
+        self, home: Path, project: Path | None, step: Step, *, heavy: bool,
+        trail: list[str] | None = None,
+    ) -> tuple[Failure | None, Path | None]:  # fmt: skip
         before = _head(project) if project is not None else None
         completed = self._command(home, project, step)
         if step.argv[0] == "new" and step.tool == "asyncforge":
@@ -242,7 +263,11 @@ class Explorer:
         if project is None or not project.is_dir():
             return Failure(0, "new", completed.stdout + completed.stderr), None
         if completed.returncode != 0:
+            if trail is not None:
+                trail.append("refused: " + (completed.stderr.strip().splitlines() or [""])[-1])
             return self._refused_cleanly(project, before, completed, step), project
+        if trail is not None:
+            trail.append("held")
         if step.argv[0] == "new" or _dirty(project):
             _commit(project, f"After: {step}")
         return self._holds(project, heavy=heavy), project
@@ -408,7 +433,8 @@ def explore(
             explorer = Explorer(base, template, backend, thorough=thorough)
             for seed in seeds:
                 sequence = draw(seed, steps, releases)
-                outcome = Outcome(seed, sequence, explorer.run(sequence))
+                outcome = Outcome(seed, sequence)
+                outcome.failure = explorer.run(sequence, outcome.trail)
                 if outcome.failure is not None:
                     outcome.shortest = shrink(explorer, sequence, outcome.failure)
                 outcomes.append(outcome)
