@@ -8,6 +8,7 @@
 Both raise `Refused` for a write the database refused, with the constraint it named.
 """
 
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
@@ -62,17 +63,22 @@ class SqlAlchemyStatements:
 
 class Compiled:
     """Each statement's SQL for asyncpg (`$1`, `$2`) and the names of its parameters in order,
-    compiled on first use. Statements are built once per repository class: kept by identity.
+    compiled on first use and kept as long as the statement lives. Build statements once, at
+    import, as the repositories do: one built per call is compiled per call. (Kept by `id()`,
+    a statement freed gave its id, and its SQL, to the next one: another query's rows.)
 
     JSON is the one type whose parameters asyncpg does not take as SQLAlchemy gives them:
     SQLAlchemy's codec on the connection wants them as text, which its JSON type makes."""
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
-        self._sql: dict[int, Prepared] = {}
+        self._sql: weakref.WeakKeyDictionary[ClauseElement, Prepared] = weakref.WeakKeyDictionary()
+
+    def __len__(self) -> int:
+        return len(self._sql)
 
     def __call__(self, statement: ClauseElement) -> "Prepared":
-        found = self._sql.get(id(statement))
+        found = self._sql.get(statement)
         if found is None:
             compiled = statement.compile(dialect=self._dialect)
             names = tuple(getattr(compiled, "positiontup", None) or ())
@@ -84,7 +90,7 @@ class Compiled:
                 and (processor := binds[name].type.bind_processor(self._dialect))
             }
             found = Prepared(compiled.string, names, encoders)
-            self._sql[id(statement)] = found
+            self._sql[statement] = found
         return found
 
 
