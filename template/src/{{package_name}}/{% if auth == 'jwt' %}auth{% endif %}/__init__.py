@@ -3,7 +3,8 @@ access tokens, and refresh tokens stored server side that rotate on every use. T
 resource (`resources/users/`) holds the accounts and the endpoints; this package is what it
 builds on, plugged into the app by `install`, the option's one seam."""
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
 
 from ..settings import Settings
 from .access import (
@@ -15,7 +16,7 @@ from .access import (
     public,
     unauthorized,
 )
-from .passwords import Passwords
+from .passwords import HashingBusy, Passwords
 from .secret import signing_key
 from .tokens import AccessTokens
 
@@ -49,3 +50,13 @@ class Authenticator:
 def install(app: FastAPI, settings: Settings, find_user: FindUser) -> None:
     """Refuses to make the app without a strong signing key (see `secret`)."""
     app.state.auth = Authenticator(settings, find_user)
+    retry_after = str(settings.retry_after_seconds)
+
+    async def busy(_: Request, __: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "Too many password checks at once; try again shortly"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": retry_after},
+        )
+
+    app.add_exception_handler(HashingBusy, busy)

@@ -1,41 +1,81 @@
-"""Failed logins are limited per account and per client address: past the limit, a login answers
-429 with `Retry-After` until the window ends, without checking the password (which spares the
-hashing threads too). A successful login clears its account's count."""
+"""Sign-in attempts are counted before the password is checked, each attempt taken and counted
+in one step, so that attempts arriving together cannot get past the limits:
 
+- per account and client address: past `AUTH_LOGIN_ATTEMPTS_PER_ACCOUNT` failed attempts, that
+  address gets 429 for that account until the window ends;
+- per client address: past `AUTH_LOGIN_ATTEMPTS_PER_ADDRESS` attempts on any accounts, 429;
+- per account from every address: past `AUTH_LOGIN_SLOWDOWN_AFTER`, each attempt on the account
+  waits first, twice as long each time up to `AUTH_LOGIN_SLOWDOWN_MAX_SECONDS`. An attack spread
+  over many addresses is slowed, and nobody can lock the owner out: their attempt from their own
+  address waits at most that long, then succeeds.
+
+A refused attempt checks no password (it spares the hashing threads). An attempt that turns out
+right is taken back from its address's count, and clears its account's."""
+
+import hashlib
 import math
+from dataclasses import dataclass
 
 from ..counters import Counters
 from ..settings import Settings
+
+SLOWDOWN_FIRST_SECONDS = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """An attempt counted ahead of its password check."""
+
+    account: str
+    address: str
+    retry_after: int | None
+    """Seconds until the caller may try again: refused now (429); `None` when allowed."""
+    wait_seconds: float
+    """How long the attempt waits before its check (an account under attack)."""
 
 
 class LoginLimiter:
     def __init__(self, counters: Counters, settings: Settings) -> None:
         self._counters = counters
         self._window = settings.auth_login_window_seconds
-        self._limits = {
-            "account": settings.auth_login_attempts_per_account,
-            "address": settings.auth_login_attempts_per_address,
-        }
+        self._per_pair = settings.auth_login_attempts_per_account
+        self._per_address = settings.auth_login_attempts_per_address
+        self._slowdown_after = settings.auth_login_slowdown_after
+        self._slowdown_max = settings.auth_login_slowdown_max_seconds
 
-    async def retry_after(self, account: str, address: str) -> int | None:
-        """Seconds until a login for `account` from `address` is allowed again; `None` if it is."""
-        waits = []
-        for kind, key in self._keys(account, address):
-            count, left = await self._counters.count(key)
-            if count >= self._limits[kind]:
-                waits.append(max(1, math.ceil(left)))
-        return max(waits) if waits else None
-
-    async def failed(self, account: str, address: str) -> None:
-        for _, key in self._keys(account, address):
-            await self._counters.add(key, self._window)
-
-    async def succeeded(self, account: str) -> None:
-        await self._counters.clear(f"login-failures:account:{account}")
-
-    @staticmethod
-    def _keys(account: str, address: str) -> list[tuple[str, str]]:
-        return [
-            ("account", f"login-failures:account:{account}"),
-            ("address", f"login-failures:address:{address}"),
+    async def attempt(self, account: str, address: str) -> Attempt:
+        account = hashlib.sha256(account.encode("utf-8", "replace")).hexdigest()[:32]
+        pair = await self._counters.hit(_pair(account, address), self._window)
+        by_address = await self._counters.hit(_address(address), self._window)
+        by_account = await self._counters.hit(_account(account), self._window)
+        over = [
+            seconds_left
+            for (count, seconds_left), limit in (
+                (pair, self._per_pair),
+                (by_address, self._per_address),
+            )
+            if count > limit
         ]
+        beyond = by_account.events - self._slowdown_after
+        doubled = SLOWDOWN_FIRST_SECONDS * 2 ** min(beyond - 1, 16)
+        wait = min(self._slowdown_max, doubled) if beyond > 0 else 0.0
+        retry_after = max(1, math.ceil(max(over))) if over else None
+        return Attempt(account, address, retry_after, wait)
+
+    async def succeeded(self, attempt: Attempt) -> None:
+        """The password was right: not a failure of its address; the account's are forgiven."""
+        await self._counters.take_back(_address(attempt.address))
+        await self._counters.clear(_pair(attempt.account, attempt.address))
+        await self._counters.clear(_account(attempt.account))
+
+
+def _pair(account: str, address: str) -> str:
+    return f"login:{account}:{address}"
+
+
+def _address(address: str) -> str:
+    return f"login-address:{address}"
+
+
+def _account(account: str) -> str:
+    return f"login-account:{account}"

@@ -2,6 +2,7 @@
 a new pair once (rotation), and presenting it a second time revokes every token descended from
 the same sign-in, since one of the two presenters has stolen it."""
 
+from asyncio import sleep
 from datetime import timedelta
 from typing import Annotated
 from uuid import uuid4
@@ -23,6 +24,7 @@ from .schemas import RefreshRequest, TokenPair
 router = APIRouter(prefix=f"{V1}/auth", tags=["auth"], route_class=ResourceRoute)
 BAD_CREDENTIALS = "Incorrect email or password"
 LONGEST_PASSWORD = 1024
+LONGEST_EMAIL = 320
 
 
 async def _new_pair(
@@ -61,28 +63,30 @@ async def sign_in(
 ) -> TokenPair:
     """Exchange an email (`username`) and a password for a bearer access token and a refresh
     token (OAuth2's password flow). A wrong email and a wrong password answer the same 401.
-    Too many failed attempts for an account or from an address answer 429 until
-    `Retry-After`."""
+    Too many attempts on an account from one address, or from one address on any, answer 429
+    until `Retry-After`; an account attacked from many addresses answers more slowly, never
+    429 to its owner. Too many password checks at once answer 503."""
     email = form.username.strip().lower()
     address = request.client.host if request.client else "unknown"
-    wait = await limiter.retry_after(email, address)
-    if wait is not None:
+    attempt = await limiter.attempt(email, address)
+    if attempt.retry_after is not None:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
             detail="Too many failed sign-ins; try again later",
-            headers={"Retry-After": str(wait)},
+            headers={"Retry-After": str(attempt.retry_after)},
         )
+    if attempt.wait_seconds:
+        await sleep(attempt.wait_seconds)
     user = None
-    if len(form.password) <= LONGEST_PASSWORD:
+    if len(form.password) <= LONGEST_PASSWORD and len(email) <= LONGEST_EMAIL:
         async with database.reader() as unit:
             user = await UserRepository(unit).by_email(email)
     matches, new_hash = await auth.passwords.verify(
         form.password[:LONGEST_PASSWORD], user.password_hash if user else None
     )
     if user is None or not matches or not user.is_active:
-        await limiter.failed(email, address)
-        raise unauthorized(BAD_CREDENTIALS)
-    await limiter.succeeded(email)
+        raise unauthorized(BAD_CREDENTIALS)  # the attempt stays counted: it failed
+    await limiter.succeeded(attempt)
     async with database.transaction() as unit:
         if new_hash is not None:  # hashed with older parameters: stored anew
             await UserRepository(unit).update(user.id, {"password_hash": new_hash})
