@@ -6,7 +6,7 @@
 Renders the combinations (some with a resource added by `asyncforge add resource`, as a team adds
 one), seeds a PostgreSQL database per ORM with 10,000 items (and one order per item), serves each
 service and each reference (bench/references/) with the production server configuration the
-rendered Dockerfile uses (gunicorn with one uvicorn worker), drives wrk (-t2 -c64) and reports
+rendered Dockerfile uses (its Granian launcher, one worker), drives wrk (-t2 -c64) and reports
 req/s, p50, p99, p99/p50, errors, timeouts (requests over 2 s), RSS per worker after the POST run
 and the PostgreSQL connections opened during each measured run. Rounds are interleaved and
 repeated; each figure is a ratio to its reference in the same round, the median over rounds is
@@ -402,7 +402,8 @@ def worker_rss_mb(master: int) -> float | None:
 
 @contextmanager
 def serve(target: Target, project: Path, environment: dict[str, str]) -> Iterator[tuple[str, int]]:
-    """The target under gunicorn, as the rendered Dockerfile runs it, with one worker."""
+    """The target under the project's production server, as the rendered Dockerfile runs it,
+    with one worker."""
     port = free_port()
     env = checks.child_environment(
         {
@@ -414,14 +415,18 @@ def serve(target: Target, project: Path, environment: dict[str, str]) -> Iterato
         }
     )
     multiproc = None
-    if (project / "gunicorn.conf.py").is_file():
+    package = next((project / "src").iterdir()).name
+    launcher = project / "src" / package / "serve.py"
+    if launcher.is_file() or (project / "gunicorn.conf.py").is_file():
         if "prometheus" in (project / "pyproject.toml").read_text():
             multiproc = Path(tempfile.mkdtemp(prefix="bench-prometheus-"))
             env["PROMETHEUS_MULTIPROC_DIR"] = str(multiproc)
-        command = [str(project / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"]
+        if launcher.is_file():
+            command = [str(project / ".venv/bin/python"), "-m", f"{package}.serve"]
+        else:  # a render from before Granian: gunicorn with uvicorn workers
+            command = [str(project / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"]
         command += [target.app] if target.app else []
     else:  # a render from before the production server was in every combination
-        package = next((project / "src").iterdir()).name
         command = [str(project / ".venv/bin/uvicorn"), target.app or f"{package}.main:app",
                    "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
     logfile = Path(tempfile.mkdtemp(prefix="bench-")) / f"{target.name}.log"

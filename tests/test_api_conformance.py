@@ -35,7 +35,7 @@ class Served:
 @pytest.fixture
 def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
     """The combination rendered, installed (with two resources of `add resource` when asked),
-    migrated on a fresh PostgreSQL database and served by gunicorn."""
+    migrated on a fresh PostgreSQL database and served by its production server."""
     combination: Combination
     combination, with_resources = request.param
     if with_resources:

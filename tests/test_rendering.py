@@ -163,13 +163,13 @@ def test_prometheus_appears_only_when_chosen(project: Path) -> None:
     ]
     main = (project / "src" / "my_service" / "main.py").read_text()
     settings = (project / "src" / "my_service" / "settings.py").read_text()
-    server = (project / "gunicorn.conf.py").read_text()
+    server = (project / "src" / "my_service" / "serve.py").read_text()
 
     assert ("prometheus-client" in dependency_names(project)) is prometheus_on
     assert ("install_metrics(app, settings)" in main) is prometheus_on
     assert ('metrics_path: OptionalPath = "/metrics"' in settings) is prometheus_on
     assert (project / "src" / "my_service" / "metrics.py").is_file() is prometheus_on
-    assert ("mark_process_dead" in server) is prometheus_on  # the production server: always
+    assert ("share_metrics(server, settings)" in server) is prometheus_on  # the server: always
     if not prometheus_on:
         assert mentions == []
 

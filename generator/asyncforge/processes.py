@@ -51,7 +51,7 @@ def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for a rendered project's commands: none of our own virtualenv or pytest
     state, and none of the service URLs unless the caller passes them on purpose."""
     # PYTHONDONTWRITEBYTECODE: a rendered project is scratch; with its bytecode written once,
-    # each process of its suite (pytest, gunicorn, Celery, alembic) starts without compiling again.
+    # each process of its suite (pytest, its server, Celery, alembic) starts without compiling.
     stripped = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"}
     stripped |= {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
     env = {

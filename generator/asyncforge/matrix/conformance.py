@@ -50,8 +50,8 @@ def migrate(project: Path, env: Mapping[str, str]) -> Phase:
 
 @contextmanager
 def served(project: Path, env: Mapping[str, str], log: Path) -> Iterator[str]:
-    """The project migrated on `env`'s database and served by gunicorn (one worker) until the
-    block ends; yields its base URL once `/health/ready` answers 200."""
+    """The project migrated on `env`'s database and served by its production server (one
+    worker) until the block ends; yields its base URL once `/health/ready` answers 200."""
     env = {**env, "AUTH_SECRET_KEY": SIGNING_KEY}
     migrated = migrate(project, env)
     if not migrated.ok:
@@ -62,7 +62,7 @@ def served(project: Path, env: Mapping[str, str], log: Path) -> Iterator[str]:
     )
     with log.open("w") as output:
         server = subprocess.Popen(
-            [str(project / ".venv" / "bin" / "gunicorn"), "-c", "gunicorn.conf.py"],
+            [str(project / ".venv" / "bin" / "python"), "-m", f"{package_of(project)}.serve"],
             cwd=project, env=environment, stdout=output, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip

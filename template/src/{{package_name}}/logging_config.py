@@ -61,8 +61,8 @@ class ConsoleFormatter(logging.Formatter):
 
 def configure_logging(level: str, log_format: str = "json") -> None:
     """Idempotent: the service's one handler on the root logger; the servers' own loggers
-    (uvicorn, gunicorn) write through it, and uvicorn's access log is off: the app writes one
-    access line per request itself."""
+    (Granian's, and uvicorn's in development) write through it, and their access logs are off:
+    the app writes one access line per request itself."""
     root = logging.getLogger()
     for handler in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(handler)
@@ -72,12 +72,12 @@ def configure_logging(level: str, log_format: str = "json") -> None:
     handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "gunicorn.error"):
+    for name in ("_granian", "uvicorn", "uvicorn.error"):
         server_logger = logging.getLogger(name)
         server_logger.handlers.clear()
         server_logger.propagate = True
+    logging.getLogger("granian.access").disabled = True
     logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("gunicorn.access").disabled = True
 
 
 class AccessLog:

@@ -2,6 +2,7 @@
 per request and layer): the request id and the access line, the request body limit, and
 Starlette's gzip and CORS, used as they are."""
 
+import asyncio
 import itertools
 import logging
 import re
@@ -11,7 +12,9 @@ import time
 from fastapi import FastAPI, HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .errors import ErrorBody
 from .logging_config import AccessLog, request_id
@@ -20,6 +23,7 @@ from .settings import Settings
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = b"x-request-id"
+CLOSE = {"Connection": "close"}
 _UNEXPECTED = b'{"detail":"internal server error"}'
 _ACCEPTED_ID = re.compile(rb"^[A-Za-z0-9._:/+=-]{1,128}$")
 
@@ -41,10 +45,22 @@ def route_of(scope: Scope) -> str:
     return path.removesuffix(concrete) + template if path.endswith(concrete) else template
 
 
+HARDENING = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+"""On every answer: no content sniffing, no framing, no referrer."""
+JSON_POLICY = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+"""An API answer loads nothing; a page that does (the docs) sets its own policy."""
+HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+"""Over TLS (as the trusted proxy says): browsers use nothing else for two years."""
+
+
 class RequestContext:
-    """Takes the request's `X-Request-ID` (or makes one), echoes it on the response, makes it
-    available to every log line of the request and of the work it schedules, and writes one
-    access line per request."""
+    """Takes the request's `X-Request-ID` (or makes one), echoes it on the response with the
+    headers every answer carries (`HARDENING`), makes it available to every log line of the
+    request and of the work it schedules, and writes one access line per request."""
 
     def __init__(self, app: ASGIApp, access_log: AccessLog) -> None:
         self.app = app
@@ -67,12 +83,16 @@ class RequestContext:
         status = 500
         answered = False
 
+        hardening = [*HARDENING, HSTS] if scope["scheme"] == "https" else HARDENING
+
         async def send_with_id(message: Message) -> None:
             nonlocal status, answered
             if message["type"] == "http.response.start":
                 status, answered = message["status"], True
-                headers = message.get("headers", ())
-                message["headers"] = [*headers, (REQUEST_ID_HEADER, rid.encode())]
+                headers = list(message.get("headers", ()))
+                if not any(name == JSON_POLICY[0] for name, _ in headers):
+                    headers.append(JSON_POLICY)
+                message["headers"] = [*headers, *hardening, (REQUEST_ID_HEADER, rid.encode())]
             await send(message)
 
         try:
@@ -124,14 +144,18 @@ class LiveProbe:
         await send({"type": "http.response.body", "body": body})
 
 
-class RequestBodyLimit:
-    """Answers 413 (JSON) to a body larger than the limit: by its `Content-Length` before
-    reading anything, or as soon as a streamed body passes the limit."""
+class RequestBody:
+    """Answers 413 (JSON) to a body larger than the limit, by its `Content-Length` before
+    reading anything or as soon as a streamed body passes the limit, and 408 to a body that has
+    not arrived within `timeout_seconds` of the request: a client that trickles a body a byte at
+    a time holds no worker for long."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_seconds: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_seconds = timeout_seconds
         self._detail = f"the request body is larger than {max_bytes} bytes"
+        self._late = f"the request body did not arrive within {timeout_seconds:g} seconds"
         self._refusal = ErrorBody(detail=self._detail).model_dump_json().encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -143,12 +167,21 @@ class RequestBodyLimit:
             await self._refuse(send)
             return
         received = 0
+        complete = False
+        deadline = asyncio.get_running_loop().time() + self.timeout_seconds
 
         async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete
+            if complete:  # past the body: waiting for the client to go away is not late
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise HTTPException(408, detail=self._late, headers=CLOSE) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                complete = not message.get("more_body", False)
                 if received > self.max_bytes:
                     raise HTTPException(413, detail=self._detail)  # answered by the app
             return message
@@ -162,9 +195,22 @@ class RequestBodyLimit:
         await send({"type": "http.response.body", "body": self._refusal})
 
 
+def add_proxy_layers(app: FastAPI, settings: Settings) -> None:
+    """The outermost layers: the client and scheme the trusted proxies say (uvicorn's own
+    middleware: the right-most address not theirs), then the Host header checked against
+    `ALLOWED_HOSTS` (Starlette's)."""
+    if settings.allowed_hosts != ["*"]:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+
+
 def add_http_layers(app: FastAPI, settings: Settings) -> None:
-    """Body limit, then gzip, then CORS (outermost) when origins are configured."""
-    app.add_middleware(RequestBodyLimit, max_bytes=settings.max_request_body_bytes)
+    """Body limits, then gzip, then CORS when origins are configured."""
+    app.add_middleware(
+        RequestBody,
+        max_bytes=settings.max_request_body_bytes,
+        timeout_seconds=settings.request_body_timeout_seconds,
+    )
     if settings.gzip_minimum_bytes > 0:
         # Starlette's: a hand-written layer measured no faster (bench/README.md, 0.3.0).
         app.add_middleware(
