@@ -2,8 +2,8 @@
 the OpenAPI document lists each status an operation can return with that body.
 
 A 422 says what is wrong without echoing the request back: at most a short excerpt of each
-offending value, and never a value that would not survive JSON or UTF-8 (NaN, infinities, lone
-surrogates), which used to turn a client's mistake into a 500.
+offending value, none of a secret's (a password), and never a value that would not survive JSON
+or UTF-8 (NaN, infinities, lone surrogates), which used to turn a client's mistake into a 500.
 """
 
 import logging
@@ -22,6 +22,9 @@ from .data import ConflictError, DatabaseUnavailable, InvalidData
 logger = logging.getLogger(__name__)
 
 EXCERPT_CHARACTERS = 40
+SECRET_NAMES = ("password", "secret", "token", "key")
+"""A value given for a field whose name has one of these is never excerpted: 422 bodies end up
+in logs, proxies and the screens of people who are not its owner."""
 
 
 class ErrorBody(BaseModel):
@@ -89,6 +92,13 @@ def _excerpt(value: Any) -> str | int | float | bool | None:
     return None  # an object or an array: the location says which one
 
 
+def _names_a_secret(location: Sequence[Any]) -> bool:
+    return any(
+        isinstance(part, str) and any(name in part.lower() for name in SECRET_NAMES)
+        for part in location
+    )
+
+
 def validation_issues(errors: Sequence[Any]) -> list[dict[str, Any]]:
     issues = []
     for error in errors:
@@ -97,7 +107,7 @@ def validation_issues(errors: Sequence[Any]) -> list[dict[str, Any]]:
             "loc": [part if isinstance(part, int) else _text(str(part)) for part in error["loc"]],
             "msg": _text(str(error.get("msg", "")), limit=300),
         }
-        excerpt = _excerpt(error.get("input"))
+        excerpt = None if _names_a_secret(error["loc"]) else _excerpt(error.get("input"))
         if excerpt is not None:
             issue["input"] = excerpt
         issues.append(issue)

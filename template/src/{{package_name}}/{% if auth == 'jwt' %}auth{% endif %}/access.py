@@ -2,8 +2,9 @@
 resource's writes need a signed-in user while its reads stay public.
 
 A route decides for itself by asking for the caller (`CurrentUser`, `AdminUser`,
-`OptionalUser`) or by being declared `@public`; every other write of a resource router gets
-`current_user` from the resources' route class (`api.routes.ResourceRoute`)."""
+`OptionalUser`) or by being declared `@public` or `@admins_only` (`api.policy`); every other write
+of a resource router gets `current_user` from the resources' route class
+(`api.routes.ResourceRoute`)."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from fastapi.dependencies.utils import get_dependant
 from fastapi.security import OAuth2PasswordBearer
 
 from ..api.paths import V1
+from ..api.policy import is_admins_only
 from ..db import Database
 from ..errors import error_responses
 from .tokens import InvalidToken
@@ -110,9 +112,21 @@ def needs_a_user(path: str, endpoint: Callable[..., Any], options: dict[str, Any
     return not any(_asks_for_the_caller(dependant) for dependant in declared)
 
 
-def with_a_user(options: dict[str, Any]) -> dict[str, Any]:
+def guarded(path: str, endpoint: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
+    """A resource route's options with the caller it needs: an admin for `@admins_only`, a
+    signed-in user for a write (`needs_a_user`), anyone otherwise."""
+    if is_admins_only(endpoint):
+        return _needing(admin_user, options, 401, 403)
+    if needs_a_user(path, endpoint, options):
+        return _needing(current_user, options, 401)
+    return options
+
+
+def _needing(
+    caller: Callable[..., Awaitable[Principal]], options: dict[str, Any], *codes: int
+) -> dict[str, Any]:
     return {
         **options,
-        "dependencies": [Depends(current_user), *(options.get("dependencies") or ())],
-        "responses": {**error_responses(401), **(options.get("responses") or {})},
+        "dependencies": [Depends(caller), *(options.get("dependencies") or ())],
+        "responses": {**error_responses(*codes), **(options.get("responses") or {})},
     }

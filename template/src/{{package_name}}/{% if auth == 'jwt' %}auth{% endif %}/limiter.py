@@ -10,7 +10,9 @@ in one step, so that attempts arriving together cannot get past the limits:
   address waits at most that long, then succeeds.
 
 A refused attempt checks no password (it spares the hashing threads). An attempt that turns out
-right is taken back from its address's count, and clears its account's."""
+right is taken back from its address's count, and clears its account's.
+
+Open registration is counted per client address too (`AUTH_REGISTRATIONS_PER_ADDRESS`)."""
 
 import hashlib
 import math
@@ -42,6 +44,7 @@ class LoginLimiter:
         self._per_address = settings.auth_login_attempts_per_address
         self._slowdown_after = settings.auth_login_slowdown_after
         self._slowdown_max = settings.auth_login_slowdown_max_seconds
+        self._registrations = settings.auth_registrations_per_address
 
     async def attempt(self, account: str, address: str) -> Attempt:
         account = hashlib.sha256(account.encode("utf-8", "replace")).hexdigest()[:32]
@@ -62,6 +65,12 @@ class LoginLimiter:
         retry_after = max(1, math.ceil(max(over))) if over else None
         return Attempt(account, address, retry_after, wait)
 
+    async def registration(self, address: str) -> int | None:
+        """Counts an account made by someone who is not an admin; seconds until that address
+        may make another when it is over the limit, else `None`."""
+        count, seconds_left = await self._counters.hit(_registering(address), self._window)
+        return max(1, math.ceil(seconds_left)) if count > self._registrations else None
+
     async def succeeded(self, attempt: Attempt) -> None:
         """The password was right: not a failure of its address; the account's are forgiven."""
         await self._counters.take_back(_address(attempt.address))
@@ -79,3 +88,7 @@ def _address(address: str) -> str:
 
 def _account(account: str) -> str:
     return f"login-account:{account}"
+
+
+def _registering(address: str) -> str:
+    return f"register-address:{address}"

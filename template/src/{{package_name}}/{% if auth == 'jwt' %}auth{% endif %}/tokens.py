@@ -13,8 +13,12 @@ import uuid
 
 import jwt
 
+from ..fields import MAX_ID
+
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "jti", "iss", "aud"]
+CLOCK_SKEW_SECONDS = 30
+"""How far the clock of a host that checks a token may be off from the one that issued it."""
 
 
 class InvalidToken(Exception):
@@ -51,12 +55,15 @@ class AccessTokens:
                 audience=self.audience,
                 issuer=self.issuer,
                 options={"require": REQUIRED_CLAIMS},
+                leeway=CLOCK_SKEW_SECONDS,
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from None
         subject = claims["sub"]
         if not (isinstance(subject, str) and subject.isascii() and subject.isdigit()):
             raise InvalidToken("the subject is not a user id")
+        if len(subject) > len(str(MAX_ID)) or int(subject) > MAX_ID:
+            raise InvalidToken("the subject is not a user id")  # no row can have it
         return int(subject)
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from ...api.deps import DatabaseDep, JobsDep
 from ...api.paths import V1
+from ...api.policy import admins_only
 from ...api.routes import ResourceRoute
 from ...cache_policy import cacheable
 from ...errors import error_responses
@@ -53,6 +54,7 @@ async def create_item(payload: ItemCreate, database: DatabaseDep, jobs: JobsDep)
     status_code=status.HTTP_202_ACCEPTED,
     responses=error_responses(404, 422, 503, resource="item"),
 )
+@admins_only
 async def process_item_again(
     item_id: ItemId, database: DatabaseDep, jobs: JobsDep
 ) -> ProcessingStatus:

@@ -1,17 +1,27 @@
 """Accounts: who am I, and new accounts (by admins, or by anyone when
 `AUTH_OPEN_REGISTRATION=true`)."""
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 
-from ...api.deps import AuthenticatorDep, CurrentUser, DatabaseDep, OptionalUser, SettingsDep
+from ...api.deps import (
+    AuthenticatorDep,
+    CurrentUser,
+    DatabaseDep,
+    LoginLimiterDep,
+    OptionalUser,
+    SettingsDep,
+)
 from ...api.paths import V1
 from ...api.routes import ResourceRoute
 from ...auth import unauthorized
+from ...data import ConflictError
 from ...errors import error_responses
 from .repository import UserRepository
 from .schemas import UserCreate, UserRead
 
 router = APIRouter(prefix=f"{V1}/users", tags=["users"], route_class=ResourceRoute)
+TAKEN = "An account with this email exists"
+TOO_MANY = "Too many accounts created from this address; try again later"
 
 
 @router.get("/me", responses=error_responses(401, 503))
@@ -28,18 +38,21 @@ async def read_me(user: CurrentUser, database: DatabaseDep) -> UserRead:
     "",
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(
-        400, 401, 403, 409, 413, 422, 503, meaning={409: "An account with this email exists"}
+        400, 401, 403, 409, 413, 422, 429, 503, meaning={409: TAKEN, 429: TOO_MANY}
     ),
 )
 async def create_user(
     payload: UserCreate,
+    request: Request,
     caller: OptionalUser,
     database: DatabaseDep,
     auth: AuthenticatorDep,
+    limiter: LoginLimiterDep,
     settings: SettingsDep,
 ) -> UserRead:
     """Create an account. Admins may create any; anyone else only when open registration is
-    on, and never an admin. The email is stored lower-cased, one account per address."""
+    on, never an admin, and `AUTH_REGISTRATIONS_PER_ADDRESS` per client address in a window.
+    The email is stored lower-cased, one account per address."""
     is_admin = caller is not None and caller.is_admin
     if not is_admin and not settings.auth_open_registration:
         if caller is None:
@@ -47,9 +60,20 @@ async def create_user(
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only admins may create accounts")
     if payload.is_admin and not is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only admins may create admins")
+    if not is_admin:
+        address = request.client.host if request.client else "unknown"
+        retry_after = await limiter.registration(address)
+        if retry_after is not None:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                detail=TOO_MANY,
+                headers={"Retry-After": str(retry_after)},
+            )
     password_hash = await auth.passwords.hash(payload.password)
-    async with database.autocommit() as unit:
-        user = await UserRepository(unit).add(
-            {"email": payload.email, "password_hash": password_hash, "is_admin": payload.is_admin}
-        )
+    account = {"email": payload.email, "password_hash": password_hash, "is_admin": payload.is_admin}
+    try:
+        async with database.autocommit() as unit:
+            user = await UserRepository(unit).add(account)
+    except ConflictError:
+        raise ConflictError(TAKEN) from None  # the message of the unique index names the address
     return UserRead.model_validate(user, from_attributes=True)

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from ...fields import Schema, Timestamp, storable_text
 
@@ -13,7 +13,9 @@ Email = Annotated[
 ]
 Password = Annotated[
     str,
-    Field(min_length=8, max_length=1024, description="8 to 1024 characters."),
+    # Kept as typed, spaces included: sign-in compares what it is given.
+    StringConstraints(strip_whitespace=False, min_length=8, max_length=1024),
+    Field(description="8 to 1024 characters, kept as typed."),
     AfterValidator(storable_text),
 ]
 
