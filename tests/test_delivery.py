@@ -6,6 +6,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,26 @@ def test_workflows_pass_actionlint_the_schema_and_zizmor(project: Path) -> None:
     assert linted.returncode == 0, linted.stdout + linted.stderr
     assert schema.returncode == 0, schema.stdout + schema.stderr
     assert audited.returncode == 0, audited.stdout + audited.stderr
+
+
+def test_the_template_update_runs_unreviewed_code_without_credentials(project: Path) -> None:
+    """The job that merges the template and runs its checks (code nobody reviewed yet) can
+    read only; the job that can push runs nothing from the update but git and gh."""
+    workflow = yaml.safe_load((project / ".github/workflows/template-update.yml").read_text())
+    update, propose = workflow["jobs"]["update"], workflow["jobs"]["propose"]
+    script = (project / "scripts" / "update_from_template.py").read_text()
+    groups = tomllib.loads((project / "pyproject.toml").read_text())["dependency-groups"]
+
+    assert workflow["permissions"] == {}
+    assert update["permissions"] == {"contents": "read"}
+    assert update["steps"][0]["with"]["persist-credentials"] is False
+    assert propose["needs"] == "update"
+    assert set(propose["permissions"]) == {"contents", "pull-requests"}
+    commands = " ".join(step.get("run", "") for step in propose["steps"])
+    assert "uv " not in commands
+    assert "python" not in commands
+    assert '"--group", "template", "copier"' in script  # the locked Copier, not the newest
+    assert groups["template"] == ["copier>=9.10,<10"]
 
 
 def test_dependabot_proposes_updates_of_the_lock_the_actions_and_the_images(

@@ -55,7 +55,7 @@ def asyncforge(template: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def new_service(template_repo: Path, tmp_path: Path) -> Callable[..., Path]:
     def create(*flags: str) -> Path:
-        destination = tmp_path / "service"
+        destination = tmp_path / "my-service"  # `new` names the project after its folder
         result = asyncforge(template_repo, "new", str(destination), "--vcs-ref", "v1", *flags)
         assert result.returncode == 0, result.stderr
         return destination
@@ -182,7 +182,7 @@ def test_update_refuses_to_turn_users_off_and_leaves_the_tree_untouched(
 ) -> None:
     """With resources made since (owned ones too), turning auth off would delete the users
     migration later ones follow and the owners of owned rows: refused, as switching the ORM."""
-    service = tmp_path / "service"
+    service = tmp_path / "my-service"
     made = asyncforge(template_repo, "new", str(service), "--defaults", "--orm", orm,
                       "--auth", "jwt", "--vcs-ref", "v1")  # fmt: skip
     assert made.returncode == 0, made.stderr
@@ -245,7 +245,7 @@ def test_an_option_turned_on_later_gives_what_a_new_project_with_it_and_the_edit
 ) -> None:
     """The update equals a fresh render with the option on plus the same edits, lock included;
     that render's own suite runs in the matrix, so it is not run again here."""
-    service, fresh = tmp_path / "service", tmp_path / "fresh"
+    service, fresh = tmp_path / "my-service", tmp_path / "fresh" / "my-service"
     made = asyncforge(template_repo, "new", str(service), "--orm", orm, "--vcs-ref", "v1")
     assert made.returncode == 0, made.stderr
     make_user_edits(service)

@@ -11,7 +11,8 @@ Exit status: 0 when up to date or updated cleanly; 1 when the merge left conflic
 markers or `.rej` files) or a check failed: the branch is there to fix by hand, never merged
 silently. The weekly workflow `.github/workflows/template-update.yml` runs this script.
 
-Copier runs as `uvx copier` unless `COPIER` names a copier executable.
+Copier is the version uv.lock holds (the `template` dependency group) unless `COPIER` names a
+copier executable.
 """
 
 import argparse
@@ -40,11 +41,10 @@ def run(command: list[str], *, check: bool = True) -> subprocess.CompletedProces
 
 def copier(*args: str) -> list[str]:
     executable = os.environ.get("COPIER")
-    return (
-        [executable, *args]
-        if executable
-        else ["uvx", "--from", "copier>=9.10,<10", "copier", *args]
-    )
+    if executable:
+        return [executable, *args]
+    # The version locked in uv.lock (the `template` group): reviewed like every dependency.
+    return ["uv", "run", "--frozen", "--group", "template", "copier", *args]
 
 
 def answers() -> dict[str, object]:
@@ -76,6 +76,7 @@ def changed_files() -> list[str]:
 def write_summary(path: Path | None, text: str) -> None:
     print(text)
     if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
 
 
