@@ -2,6 +2,7 @@
 
     uv run python bench/run.py                 # the full run (about 20 minutes)
     uv run python bench/run.py --smoke         # seconds per measurement: proves the bench works
+    uv run python bench/run.py --previous REF  # also the template at REF: what a change costs
 
 Renders the combinations (some with a resource added by `asyncforge add resource`, as a team adds
 one), seeds a PostgreSQL database per ORM with 10,000 items (and one order per item), serves each
@@ -19,6 +20,7 @@ import http.client
 import importlib.util
 import json
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -40,6 +42,7 @@ sys.path.insert(0, str(ROOT / "generator"))
 from asyncforge.matrix import backends, checks  # noqa: E402
 from asyncforge.resources import Access  # noqa: E402
 from asyncforge.resources import add as add_resource  # noqa: E402
+from asyncforge.template import fact  # noqa: E402
 
 WRK_DIR = Path(__file__).parent / "wrk"
 SEEDED = 10_000
@@ -58,6 +61,13 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
     "sqlalchemy-orders": {"orm": "sqlalchemy"},
     "tortoise-orders": {"orm": "tortoise"},
 }
+PREVIOUS = {
+    "previous-sqlalchemy-default": "sqlalchemy-default",
+    "previous-sqlalchemy-auth": "sqlalchemy-auth",
+}
+"""Combinations rendered from `--previous REF` of this repository as well (the template before a
+change), measured in the same run: what a change costs, as a ratio."""
+COMBINATIONS.update({name: COMBINATIONS[current] for name, current in PREVIOUS.items()})
 ORDERS = ["item_id:ref=items", "quantity:int", "status:str:index"]
 RESOURCES: dict[str, dict[str, list[str]]] = {
     "sqlalchemy-orders": {"orders": ORDERS},
@@ -67,7 +77,8 @@ RESOURCES: dict[str, dict[str, list[str]]] = {
 reference items (a foreign key checked on every write), seeded with one order per item."""
 ADMIN = ("bench-admin@example.com", "bench-admin-password")
 """The account a signed-in target signs in as (made with the service's `users create-admin`)."""
-SIGNING_KEY = "the-bench-signing-key-0123456789abcdefghijklmnop"
+SIGNING_KEY = secrets.token_urlsafe(48)
+"""Random per run: the services refuse a key that looks made by hand."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +159,9 @@ TARGETS = [
     ),
     Target("sqlalchemy-auth", "sqlalchemy-auth", ("read", "login")),
     Target("sqlalchemy-auth-signed-in", "sqlalchemy-auth", ("read", "me"), signed_in=True),
+    # With --previous: the same services from the template before a change.
+    Target("previous-sqlalchemy-default", "previous-sqlalchemy-default", ("live", "read")),
+    Target("previous-sqlalchemy-auth", "previous-sqlalchemy-auth", ("read", "login")),
 ]  # fmt: skip
 
 COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
@@ -198,6 +212,11 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
     ("sqlalchemy-auth-signed-in", "read", "sqlalchemy-auth", "read", 0.9),
     ("sqlalchemy-auth-signed-in", "me", "sqlalchemy-auth", "read", None),
     ("sqlalchemy-auth", "read", "sqlalchemy-default", "read", None),
+    # With --previous: this template against the one before (the server, the sign-in limits).
+    ("sqlalchemy-default", "live", "previous-sqlalchemy-default", "live", None),
+    ("sqlalchemy-default", "read", "previous-sqlalchemy-default", "read", None),
+    ("sqlalchemy-auth", "read", "previous-sqlalchemy-auth", "read", None),
+    ("sqlalchemy-auth", "login", "previous-sqlalchemy-auth", "login", None),
     # The cost of a layer, reported without a target: what turning it off would buy.
     ("sqlalchemy-default", "live", "sqlalchemy-no-access-log", "live", None),
     ("sqlalchemy-default", "read", "sqlalchemy-no-access-log", "read", None),
@@ -259,12 +278,36 @@ def schema_of(combination: str) -> str:
     """Combinations with the same tables share a seeded database."""
     answers = COMBINATIONS[combination]
     schema = answers["orm"] + ("_auth" if answers.get("auth") == "jwt" else "")
+    if combination in PREVIOUS:  # migrated by the previous template's own migrations
+        schema = f"previous_{schema}"
     return "_".join([schema, *RESOURCES.get(combination, {})])
 
 
-def render(name: str, answers: dict[str, Any], workdir: Path) -> Path:
+@contextmanager
+def previous_template(ref: str | None, workdir: Path) -> Iterator[Path | None]:
+    """A checkout of this repository at `ref` (a git worktree), removed afterwards."""
+    if ref is None:
+        yield None
+        return
+    checkout = workdir / "previous-template"
+    git = ["git", "-C", str(ROOT), "worktree"]
+    subprocess.run([*git, "add", "--detach", str(checkout), ref], check=True, capture_output=True)
+    try:
+        yield checkout
+    finally:
+        subprocess.run([*git, "remove", "--force", str(checkout)], check=False, capture_output=True)
+
+
+def render(name: str, answers: dict[str, Any], workdir: Path, template: Path | None = None) -> Path:
     project = workdir / name
-    checks.render(project, answers)
+    checks.render(project, answers, template=template)
+    pyproject = project / "pyproject.toml"
+    if template is not None and "dependencies-as-of" not in pyproject.read_text():
+        # Locked at the moment this template's dependencies were tested, as the current one is.
+        as_of = fact("dependencies_as_of")
+        pyproject.write_text(
+            pyproject.read_text() + f'\n[tool.asyncforge]\ndependencies-as-of = "{as_of}"\n'
+        )
     installed = checks.install(project)
     if not installed.ok:
         sys.exit(f"{name}: uv sync failed\n{installed.tail()}")
@@ -756,6 +799,10 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="1 round of 1 s runs: does it work?")
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
     parser.add_argument("--keep", type=Path, help="render into this folder and keep it")
+    parser.add_argument(
+        "--previous", metavar="REF",
+        help="also measure the previous-* targets rendered from this git ref of the template",
+    )  # fmt: skip
     options = parser.parse_args()
     if options.smoke:  # proves the bench works; few connections, so a busy machine keeps up
         options.rounds, options.duration, options.warm, options.connections = 1, 1, 1, 8
@@ -763,14 +810,21 @@ def main() -> None:
     reason = backends.postgres_unavailable_reason()
     if reason:
         sys.exit(f"the bench needs PostgreSQL: {reason}")
-    targets = [t for t in TARGETS if not options.only or t.name in options.only.split(",")]
+    targets = [
+        t
+        for t in TARGETS
+        if (not options.only or t.name in options.only.split(","))
+        and (options.previous or t.combination not in PREVIOUS)
+    ]
     needed = dict.fromkeys(t.combination for t in targets)
     workdir = options.keep or Path(tempfile.mkdtemp(prefix="asyncforge-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     projects, databases = {}, {}
-    for name in needed:
-        log(f"rendering and installing {name}")
-        projects[name] = render(name, COMBINATIONS[name], workdir)
+    with previous_template(options.previous, workdir) as previous:
+        for name in needed:
+            log(f"rendering and installing {name}")
+            template = previous if name in PREVIOUS else None
+            projects[name] = render(name, COMBINATIONS[name], workdir, template)
     for schema in dict.fromkeys(schema_of(n) for n in needed):
         first = next(n for n in needed if schema_of(n) == schema)
         database = f"bench_{schema}"

@@ -96,8 +96,13 @@ def run_phase(
 
 def stop_process_group(process: "subprocess.Popen[Any]", grace_seconds: float = 30.0) -> None:
     """SIGTERM to a server started with `start_new_session=True` and to its workers, then
-    SIGKILL if they have not exited after `grace_seconds`."""
-    os.killpg(process.pid, signal.SIGTERM)
+    SIGKILL if they have not exited after `grace_seconds`. A group that is gone already (a
+    server that exited on its own) is left as it is."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        process.wait()
+        return
     try:
         process.wait(timeout=grace_seconds)
     except subprocess.TimeoutExpired:
