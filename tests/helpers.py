@@ -3,6 +3,7 @@ template (the CLI refuses a dirty one), the `asyncforge` command run as a user r
 combination rendered once."""
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
 
 
-DEPLOYMENT_SECRETS = {"AUTH_SECRET_KEY": "the-deployments-own-signing-key-0123456789abcdef"}
+DEPLOYMENT_SECRETS = {"AUTH_SECRET_KEY": secrets.token_urlsafe(48)}
 """What a deployment puts in the environment: compose refuses to start the API of a service with
 users without a signing key."""
 

@@ -3,6 +3,7 @@ document: no server error, every status, body and content type as documented. Th
 conformance tests and `asyncforge matrix --explore` share it."""
 
 import json
+import secrets
 import socket
 import subprocess
 import sys
@@ -25,7 +26,8 @@ CHECKS = ",".join(
     ]
 )
 ALL_PHASES = "examples,coverage,fuzzing,stateful"
-SIGNING_KEY = "conformance-signing-key-0123456789abcdefghijklmnop"
+SIGNING_KEY = secrets.token_urlsafe(48)
+"""Random per run: the services refuse a key that looks made by hand."""
 ADMIN = ("admin@example.com", "conformance admin password")
 READY_SECONDS = 60
 

@@ -2,6 +2,8 @@
 hashes (Subresource Integrity), under a Content Security Policy that lets the page load nothing
 else. A CDN that served other code would be refused."""
 
+import json
+
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -31,13 +33,13 @@ PAGE = """<!DOCTYPE html>
 </body>
 </html>
 """
-INIT = """SwaggerUIBundle({{
-  url: {openapi},
+INIT = """SwaggerUIBundle({
+  url: %s,
   dom_id: "#swagger-ui",
   layout: "BaseLayout",
   deepLinking: true,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
-}});
+});
 """
 
 
@@ -54,7 +56,7 @@ def install_docs(app: FastAPI, docs_url: str | None, openapi_url: str | None) ->
         title=app.title,
         docs=docs_url,
     )
-    init = INIT.format(openapi=f'"{openapi_url}"')
+    init = INIT % json.dumps(openapi_url)  # a JavaScript string, quoted and escaped
 
     async def docs(_: Request) -> HTMLResponse:
         return HTMLResponse(page, headers=headers)
