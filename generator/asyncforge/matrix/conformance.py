@@ -54,7 +54,10 @@ def migrate(project: Path, env: Mapping[str, str]) -> Phase:
 def served(project: Path, env: Mapping[str, str], log: Path) -> Iterator[str]:
     """The project migrated on `env`'s database and served by its production server (one
     worker) until the block ends; yields its base URL once `/health/ready` answers 200."""
-    env = {**env, "AUTH_SECRET_KEY": SIGNING_KEY}
+    # Redis keys of its own: the sign-in counters of an earlier run on the same logical database
+    # (schemathesis signs in from 127.0.0.1 by the hundred) would refuse this run's admin.
+    env = {"CACHE_KEY_PREFIX": f"conformance-{secrets.token_hex(4)}:", **env}
+    env["AUTH_SECRET_KEY"] = SIGNING_KEY
     migrated = migrate(project, env)
     if not migrated.ok:
         raise RuntimeError(f"migrating failed:\n{migrated.tail()}")

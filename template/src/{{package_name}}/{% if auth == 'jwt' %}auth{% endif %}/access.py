@@ -98,35 +98,48 @@ def _asks_for_the_caller(dependant: Dependant) -> bool:
     return dependant.call is bearer or any(_asks_for_the_caller(d) for d in dependant.dependencies)
 
 
-def needs_a_user(path: str, endpoint: Callable[..., Any], options: dict[str, Any]) -> bool:
-    """Whether a resource route gets `current_user`: a write that is not `@public` and does not
-    ask for the caller itself (through its parameters or its `dependencies`)."""
-    if not set(options.get("methods") or ()) & WRITES or getattr(endpoint, PUBLIC_ATTRIBUTE, False):
-        return False
+def _route_asks_for_the_caller(
+    path: str, endpoint: Callable[..., Any], options: dict[str, Any]
+) -> bool:
+    """Through the endpoint's parameters or the route's `dependencies`."""
     declared = [get_dependant(path=path, call=endpoint)]
     declared += [
         get_dependant(path=path, call=depends.dependency)
         for depends in options.get("dependencies") or ()
         if depends.dependency is not None
     ]
-    return not any(_asks_for_the_caller(dependant) for dependant in declared)
+    return any(_asks_for_the_caller(dependant) for dependant in declared)
+
+
+def needs_a_user(path: str, endpoint: Callable[..., Any], options: dict[str, Any]) -> bool:
+    """Whether a resource route gets `current_user`: a write that is not `@public` and does not
+    ask for the caller itself."""
+    if not set(options.get("methods") or ()) & WRITES or getattr(endpoint, PUBLIC_ATTRIBUTE, False):
+        return False
+    return not _route_asks_for_the_caller(path, endpoint, options)
 
 
 def guarded(path: str, endpoint: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
-    """A resource route's options with the caller it needs: an admin for `@admins_only`, a
-    signed-in user for a write (`needs_a_user`), anyone otherwise."""
+    """A resource route's options with the caller it needs (an admin for `@admins_only`, a
+    signed-in user for a write, `needs_a_user`) and the answers that can bring: a route that
+    asks for the caller itself answers 401 to a token that is not valid, and documents it."""
     if is_admins_only(endpoint):
         return _needing(admin_user, options, 401, 403)
     if needs_a_user(path, endpoint, options):
         return _needing(current_user, options, 401)
+    if _route_asks_for_the_caller(path, endpoint, options):
+        return _documenting(options, 401)
     return options
 
 
 def _needing(
     caller: Callable[..., Awaitable[Principal]], options: dict[str, Any], *codes: int
 ) -> dict[str, Any]:
-    return {
-        **options,
-        "dependencies": [Depends(caller), *(options.get("dependencies") or ())],
-        "responses": {**error_responses(*codes), **(options.get("responses") or {})},
-    }
+    dependencies = [Depends(caller), *(options.get("dependencies") or ())]
+    with_caller = {**options, "dependencies": dependencies}
+    return _documenting(with_caller, *codes)
+
+
+def _documenting(options: dict[str, Any], *codes: int) -> dict[str, Any]:
+    """The route's own wording of a status wins."""
+    return {**options, "responses": {**error_responses(*codes), **(options.get("responses") or {})}}
