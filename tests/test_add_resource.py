@@ -6,11 +6,25 @@ from pathlib import Path
 
 import pytest
 
-from asyncforge.resources import field_types
+from asyncforge.resources import field_types, singular_of
 
 from .helpers import asyncforge, git
 
 pytestmark = pytest.mark.xdist_group("add-resource")  # one service, made once
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"),
+    [("items", "item"), ("categories", "category"), ("order_tags", "order_tag"),
+     ("addresses", "address"), ("boxes", "box"), ("batches", "batch"), ("buzzes", "buzz"),
+     ("statuses", "status"), ("campuses", "campus"), ("houses", "house"), ("excuses", "excuse"),
+     ("sizes", "size"), ("movies", "movie"), ("cookies", "cookie"), ("analysis", "analysis")],
+    ids=lambda name: name,
+)  # fmt: skip
+def test_a_plural_becomes_its_singular_by_copier_yml_s_rule(plural: str, singular: str) -> None:
+    """One rule, `resource_singular`'s default, for plain `copier copy` and the CLI alike
+    (`statuses` made `StatuseCreate`)."""
+    assert singular_of(plural) == singular
 
 
 def _service(template: Path, destination: Path, *flags: str) -> Path:

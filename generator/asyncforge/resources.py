@@ -31,7 +31,7 @@ from .project import (
     run_copier_update,
 )
 from .registries import register, registered_models
-from .template import fact
+from .template import fact, resource_default
 from .vcs import dirty_files, git, local_path
 
 MODIFIERS = ("optional", "unique", "index")
@@ -110,11 +110,8 @@ def _snake(name: str) -> str:
 
 
 def singular_of(name: str) -> str:
-    if name.endswith("ies"):
-        return name[:-3] + "y"
-    if name.endswith(("sses", "xes", "ches", "shes", "zes")):
-        return name[:-2]
-    return name[:-1] if name.endswith("s") else name
+    """`copier.yml`'s rule (`resource_singular`'s default); `--singular` for what it misses."""
+    return resource_default("resource_singular", {"resource_name": name})
 
 
 def find_resources(project: Path) -> dict[str, Resource]:

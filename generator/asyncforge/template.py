@@ -116,3 +116,15 @@ def fact(name: str, root: Path | None = None) -> Any:
         if question.name == name and question.hidden:
             return question.default
     raise KeyError(f"copier.yml has no hidden question {name!r}")
+
+
+def resource_default(name: str, answers: dict[str, Any], root: Path | None = None) -> str:
+    """What a resource question's default in `copier.yml` renders to for `answers`: the one
+    place a rule such as a plural's singular is written, for plain `copier copy` and the CLI."""
+    from jinja2.sandbox import SandboxedEnvironment  # Copier's own dependency, as it renders
+
+    for question in _questions((root or template_root()).resolve()):
+        if question.name == name and question.resource_only:
+            rendered = SandboxedEnvironment().from_string(str(question.default)).render(answers)
+            return rendered.strip()
+    raise KeyError(f"copier.yml has no resource question {name!r}")
