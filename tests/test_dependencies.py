@@ -11,7 +11,14 @@ import pytest
 
 from asyncforge.matrix import checks
 
-from .helpers import asyncforge, commit_all, committed_template, git
+from .helpers import (
+    RELEASES,
+    asyncforge,
+    commit_all,
+    committed_template,
+    git,
+    template_with_releases,
+)
 
 BEFORE_REDIS_8_2 = "2026-11-20T00:00:00Z"
 """redis-py 8.2.0 was published on 2026-11-23: a template tested before then knows 8.1.0."""
@@ -78,3 +85,26 @@ def test_new_locks_the_tested_versions_and_an_update_holds_only_what_it_brings(
         oracle, "prometheus-client"
     )
     uv(service, "sync", "--locked", "--quiet")
+
+
+@pytest.mark.slow
+def test_a_release_made_before_the_record_locks_at_the_moment_releases_yml_gives(
+    tmp_path: Path,
+) -> None:
+    """0.5.0's render records no `dependencies-as-of`: made today it locked redis-py 8.2 and
+    failed its own mypy (the generative test, seed 2034)."""
+    template = template_with_releases(tmp_path / "template")
+    [release] = [r for r in RELEASES if r["version"] == "0.5.0"]
+    service = tmp_path / "service"
+
+    made = asyncforge(
+        "new", str(service), "--defaults", "--vcs-ref", "v0.5.0", "--redis", template=template
+    )
+
+    assert made.returncode == 0, made.stderr
+    assert "dependencies-as-of" not in (service / "pyproject.toml").read_text()
+    oracle = tmp_path / "oracle"
+    shutil.copytree(service, oracle, ignore=shutil.ignore_patterns(".venv", ".git"))
+    (oracle / "uv.lock").unlink()
+    uv(oracle, "lock", f"--exclude-newer={release['dependencies_as_of']}", "--quiet")
+    assert locked_version(service, "redis") == locked_version(oracle, "redis") == "8.1.0"

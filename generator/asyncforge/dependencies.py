@@ -14,7 +14,12 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+import yaml
+
+from .template import template_root
+
 NEWEST = "ASYNCFORGE_NEWEST_DEPENDENCIES"
+_RELEASE_TAG = re.compile(r"^v?(?P<version>\d+\.\d+\.\d+)(?:-\d+-g[0-9a-f]+)?$")
 _PACKAGE = re.compile(r'^\[\[package\]\]\nname = "(?P<name>[^"]+)"', re.MULTILINE)
 
 
@@ -23,8 +28,9 @@ def newest_wanted() -> bool:
 
 
 def tested_as_of(project: Path) -> str | None:
-    """The moment the project's template tested its dependencies at (`None` for a release that
-    did not record one, or when the newest versions are wanted)."""
+    """The moment the project's template tested its dependencies at: recorded in the render or,
+    for a release made before renders recorded it, in docs/releases.yml (`None` when neither
+    says, or when the newest versions are wanted)."""
     if newest_wanted():
         return None
     try:
@@ -32,7 +38,25 @@ def tested_as_of(project: Path) -> str | None:
     except (OSError, tomllib.TOMLDecodeError):
         return None
     found = pyproject.get("tool", {}).get("asyncforge", {}).get("dependencies-as-of")
-    return str(found) if found else None
+    return str(found) if found else _release_as_of(project)
+
+
+def _release_as_of(project: Path) -> str | None:
+    """docs/releases.yml's `dependencies_as_of` of the release the project was made from
+    (`_commit: v0.5.0`, or a commit past it: `v0.5.0-3-g1a2b3c4`)."""
+    try:
+        answers = yaml.safe_load((project / ".copier-answers.yml").read_text()) or {}
+        made_from = _RELEASE_TAG.match(str(answers.get("_commit") or ""))
+        releases = yaml.safe_load((template_root() / "docs" / "releases.yml").read_text())
+    except (OSError, yaml.YAMLError):  # no answers file, or no record of releases
+        return None
+    if made_from is None:
+        return None
+    for release in releases or []:
+        if str(release.get("version")) == made_from["version"]:
+            as_of = release.get("dependencies_as_of")
+            return str(as_of) if as_of else None
+    return None
 
 
 def locked_packages(project: Path) -> set[str]:

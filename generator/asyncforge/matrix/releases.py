@@ -75,5 +75,7 @@ def template_with_releases(
         if (root / name).is_dir():
             shutil.copytree(root / name, target, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(root / "copier.yml", repo)
+    (repo / "docs").mkdir(exist_ok=True)  # the releases' own record, which `new` reads
+    shutil.copy(root / "docs" / "releases.yml", repo / "docs")
     _commit_tree(repo, "This checkout", current_tag)
     return repo
