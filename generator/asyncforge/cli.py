@@ -278,7 +278,7 @@ ADD_RESOURCE_EXAMPLES = """\
 Examples:
   asyncforge add resource orders item_id:ref=items quantity:int status:str note:text:optional
   asyncforge add resource customers email:str:unique name:str born:date:optional
-  asyncforge add resource categories title:str:unique --singular category --project ../shop
+  asyncforge add resource people name:str:unique --singular person --project ../shop
   asyncforge add resource notes body:text --owned     # with users: each sees their own
 \b
 Types: str (at most 200 characters), text (at most 10,000), int, decimal (two places), bool,
@@ -305,7 +305,7 @@ def add_resource(
     ] = Path(),
     singular: Annotated[
         str | None,
-        typer.Option("--singular", help="One row's name when NAME minus its final s is not it"),
+        typer.Option("--singular", help="One row's name where the plural rule misses it: person"),
     ] = None,
     private: Annotated[
         bool,
