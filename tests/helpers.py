@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from asyncforge.matrix import Combination, checks, releases
+from asyncforge.template import recorded_releases
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +59,7 @@ def committed_template(repo: Path, tag: str = "v1") -> Path:
     return repo
 
 
-RELEASES = releases.recorded()
+RELEASES = recorded_releases()
 
 
 def template_with_releases(repo: Path, *, current_tag: str | None = None) -> Path:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from .template import template_root
+from .template import recorded_releases
+from .vcs import tag_of
 
 NEWEST = "ASYNCFORGE_NEWEST_DEPENDENCIES"
-_RELEASE_TAG = re.compile(r"^v?(?P<version>\d+\.\d+\.\d+)(?:-\d+-g[0-9a-f]+)?$")
 _PACKAGE = re.compile(r'^\[\[package\]\]\nname = "(?P<name>[^"]+)"', re.MULTILINE)
 
 
@@ -46,14 +46,12 @@ def _release_as_of(project: Path) -> str | None:
     (`_commit: v0.5.0`, or a commit past it: `v0.5.0-3-g1a2b3c4`)."""
     try:
         answers = yaml.safe_load((project / ".copier-answers.yml").read_text()) or {}
-        made_from = _RELEASE_TAG.match(str(answers.get("_commit") or ""))
-        releases = yaml.safe_load((template_root() / "docs" / "releases.yml").read_text())
+        releases = recorded_releases()
     except (OSError, yaml.YAMLError):  # no answers file, or no record of releases
         return None
-    if made_from is None:
-        return None
-    for release in releases or []:
-        if str(release.get("version")) == made_from["version"]:
+    tag = tag_of(str(answers.get("_commit") or ""))
+    for release in releases:
+        if tag in (str(release["version"]), f"v{release['version']}"):
             as_of = release.get("dependencies_as_of")
             return str(as_of) if as_of else None
     return None

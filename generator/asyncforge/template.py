@@ -118,6 +118,13 @@ def fact(name: str, root: Path | None = None) -> Any:
     raise KeyError(f"copier.yml has no hidden question {name!r}")
 
 
+def recorded_releases(root: Path | None = None) -> list[dict[str, Any]]:
+    """docs/releases.yml: every release, oldest first."""
+    path = (root or template_root()) / "docs" / "releases.yml"
+    found: list[dict[str, Any]] = yaml.safe_load(path.read_text()) or []
+    return found
+
+
 def resource_default(name: str, answers: dict[str, Any], root: Path | None = None) -> str:
     """What a resource question's default in `copier.yml` renders to for `answers`: the one
     place a rule such as a plural's singular is written, for plain `copier copy` and the CLI."""

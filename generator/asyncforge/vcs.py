@@ -75,6 +75,13 @@ _DESCRIBED = re.compile(r"^(?P<tag>.+)-(?P<count>\d+)-g[0-9a-f]+$")
 """`git describe`'s name of a commit past a tag, which Copier records as `_commit`."""
 
 
+def tag_of(commit: str) -> str:
+    """The tag a project's `_commit` names (`v0.5.0`) or follows (`v0.5.0-3-g1a2b3c4`); a hash
+    is returned as it is."""
+    described = _DESCRIBED.match(commit)
+    return described["tag"] if described else commit
+
+
 def is_past(commit: str, release: str) -> bool:
     """Whether a project's `_commit` (`v0.5.0`, `v0.5.0-3-g1a2b3c4`, a hash) is a commit after
     the release tag `release`: Copier would call an update to that release a downgrade."""

@@ -34,10 +34,10 @@ from typing import Protocol
 
 from ..errors import GeneratorError
 from ..processes import Phase, child_environment, run_phase, uv_executable
-from ..template import TEMPLATE_ENV, fact, options
+from ..template import TEMPLATE_ENV, fact, options, recorded_releases
 from . import conformance
 from .backends import backend_environment
-from .releases import HistoryMissing, recorded, template_with_releases
+from .releases import HistoryMissing, template_with_releases
 
 CURRENT = "v999.0.0"
 """The tag this checkout gets in the scratch template repository: newer than every release."""
@@ -212,7 +212,7 @@ def scratch_template(workdir: Path) -> Iterator[tuple[Path, list[str]]]:
     repo = workdir / "template"
     try:
         template_with_releases(repo, current_tag=CURRENT)
-        tags = [f"v{release['version']}" for release in recorded()]
+        tags = [f"v{release['version']}" for release in recorded_releases()]
     except HistoryMissing:
         shutil.rmtree(repo, ignore_errors=True)
         template_with_releases(repo, current_tag=CURRENT, releases=False)

@@ -5,11 +5,8 @@ in docs/releases.yml, each tagged `v<version>` as where it is published, with th
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from ..template import template_root
+from ..template import recorded_releases, template_root
 
 TEMPLATE_PATHS = ("copier.yml", "template", "resource", "includes")
 """What a release of the template is made of (older releases have only some of them)."""
@@ -18,14 +15,6 @@ IDENTITY = ["-c", "user.name=asyncforge", "-c", "user.email=asyncforge@localhost
 
 class HistoryMissing(Exception):
     """A recorded release's commit is not in this clone (a shallow one)."""
-
-
-def recorded() -> list[dict[str, Any]]:
-    """docs/releases.yml: every release, oldest first."""
-    found: list[dict[str, Any]] = yaml.safe_load(
-        (template_root() / "docs" / "releases.yml").read_text()
-    )
-    return found
 
 
 def _git(repo: Path, *args: str, data: bytes | None = None) -> bytes:
@@ -50,7 +39,7 @@ def template_with_releases(
     root = template_root()
     repo.mkdir(parents=True)
     _git(repo, "init", "--quiet", "--initial-branch", "main")
-    for release in recorded() if releases else []:
+    for release in recorded_releases() if releases else []:
         commit = str(release["commit"])
         try:
             listed = _git(root, "ls-tree", "--name-only", commit).decode().split()

@@ -111,24 +111,18 @@ def _route_asks_for_the_caller(
     return any(_asks_for_the_caller(dependant) for dependant in declared)
 
 
-def needs_a_user(path: str, endpoint: Callable[..., Any], options: dict[str, Any]) -> bool:
-    """Whether a resource route gets `current_user`: a write that is not `@public` and does not
-    ask for the caller itself."""
-    if not set(options.get("methods") or ()) & WRITES or getattr(endpoint, PUBLIC_ATTRIBUTE, False):
-        return False
-    return not _route_asks_for_the_caller(path, endpoint, options)
-
-
 def guarded(path: str, endpoint: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
-    """A resource route's options with the caller it needs (an admin for `@admins_only`, a
-    signed-in user for a write, `needs_a_user`) and the answers that can bring: a route that
-    asks for the caller itself answers 401 to a token that is not valid, and documents it."""
+    """A resource route's options with the caller it needs and the answers that can bring: an
+    admin for `@admins_only`; a route that asks for the caller itself keeps its own way and
+    documents the 401 a token that is not valid gets; a write that is not `@public` gets a
+    signed-in user; anyone otherwise."""
     if is_admins_only(endpoint):
         return _needing(admin_user, options, 401, 403)
-    if needs_a_user(path, endpoint, options):
-        return _needing(current_user, options, 401)
     if _route_asks_for_the_caller(path, endpoint, options):
         return _documenting(options, 401)
+    writes = set(options.get("methods") or ()) & WRITES
+    if writes and not getattr(endpoint, PUBLIC_ATTRIBUTE, False):
+        return _needing(current_user, options, 401)
     return options
 
 
