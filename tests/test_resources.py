@@ -25,8 +25,12 @@ PROJECTS = [
 ]
 """Each project with the backend its whole suite runs on; on the other backend, the modules the
 resources reach run (the rest of the suite is the matrix's, which runs it on both)."""
-WITH_USERS = {"notes": ["body:text", "--owned"], "memos": ["title:str", "--private"]}
-"""Resources only a service with users has: rows owned by their users, reads signed in."""
+WITH_USERS = {
+    "notes": ["body:text", "tag:str:unique", "--owned"],
+    "memos": ["title:str", "--private"],
+}
+"""Resources only a service with users has: rows owned by their users (a value unique per owner),
+reads signed in."""
 REACHED_BY_RESOURCES = [
     "tests/test_orders.py", "tests/test_shipments.py", "tests/test_items.py",
     "tests/test_openapi.py", "tests/test_migrations.py", "tests/test_integrity.py",
