@@ -59,7 +59,7 @@ def routes_of(project: Path) -> set[str]:
         full = prefix[1].replace("{V1}", v1[1] if v1 else "")
         for method, path in re.findall(r'@router\.(get|post|patch|delete)\(\s*"([^"]*)"', text):
             found.add(f"{method.upper()} {full}{path}")
-    if (project / "src" / "my_service" / "metrics.py").is_file():
+    if (project / "src" / "my_service" / "observability" / "metrics.py").is_file():
         found.add("GET /metrics")
     return found
 

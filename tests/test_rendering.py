@@ -93,6 +93,76 @@ def test_the_platform_and_each_resource_have_their_own_folders(project: Path) ->
     ]
 
 
+ROOT_MODULES = {"__init__.py", "main.py", "settings.py", "runtime.py", "serve.py", "users.py"}
+"""The package root: the entry points and what every concern folder reads (settings, runtime);
+`users.py` (the create-admin command, the contract's name) only with auth."""
+CONCERN_FOLDERS = {"api", "cache", "db", "jobs", "observability", "resources", "auth"}
+
+
+def test_the_package_root_holds_a_handful_of_modules_and_the_concern_folders(
+    project: Path,
+) -> None:
+    package = project / "src" / "my_service"
+    modules = {path.name for path in package.glob("*.py")}
+    folders = {path.name for path in package.iterdir() if path.is_dir()} - {"__pycache__"}
+
+    assert modules <= ROOT_MODULES
+    assert folders <= CONCERN_FOLDERS
+    assert folders >= CONCERN_FOLDERS - {"auth"}
+
+
+def module_imports(package: Path) -> dict[str, set[str]]:
+    """Every module of `package` (dotted, relative to it) and the package's modules it imports,
+    type-only imports included: `from .x import y` is an import of `x.y` when that is a module."""
+    modules = {
+        ".".join(path.relative_to(package).with_suffix("").parts)
+        .removesuffix(".__init__")
+        .removesuffix("__init__"): path
+        for path in package.rglob("*.py")
+    }
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        is_package = path.name == "__init__.py"
+        here = name.split(".") if is_package and name else name.split(".")[:-1]
+        here = [part for part in here if part]
+        imported: set[str] = set()
+        for found in re.finditer(
+            r"^\s*from (\.+)([\w.]*) import (?:\(([^)]*)\)|(.*)$)", path.read_text(), re.M
+        ):
+            up = len(found[1]) - 1
+            base = here[: len(here) - up] if up else here
+            target = ".".join([*base, *([found[2]] if found[2] else [])])
+            for imported_name in re.split(r"[\s,]+", found[3] or found[4]):
+                submodule = f"{target}.{imported_name}" if target else imported_name
+                if submodule in modules:
+                    imported.add(submodule)
+                elif target in modules:
+                    imported.add(target)
+        graph[name] = imported - {name}
+    return graph
+
+
+def test_no_module_of_the_package_imports_itself_through_others(project: Path) -> None:
+    """No import circle, not even a type-only one: each layer reads only those below it."""
+    graph = module_imports(project / "src" / "my_service")
+    circles: list[list[str]] = []
+
+    def walk(module: str, trail: list[str], done: set[str]) -> None:
+        for imported in sorted(graph.get(module, ())):
+            if imported in trail:
+                circles.append([*trail[trail.index(imported) :], imported])
+            elif imported not in done:
+                walk(imported, [*trail, imported], done)
+        done.add(module)
+
+    done: set[str] = set()
+    for module in sorted(graph):
+        if module not in done:
+            walk(module, [module], done)
+
+    assert circles == []
+
+
 def test_the_platform_never_imports_a_resource(project: Path) -> None:
     """Below `resources/` (the data layer, the API's own routes, the options' modules), no
     module names a resource: a team's resources come and go without touching the platform.
@@ -145,7 +215,7 @@ def test_redis_appears_only_when_chosen(project: Path) -> None:
 
     assert ("redis" in dependency_names(project)) is redis_on
     assert ("redis_url" in settings) is redis_on
-    assert (project / "src" / "my_service" / "cache" / "client.py").is_file() is redis_on
+    assert (project / "src" / "my_service" / "cache" / "redis" / "client.py").is_file() is redis_on
     serving = [path for path in code_files(project) if "response_cache" in path.read_text()]
     assert bool(serving) is redis_on  # without a cache, no store and nothing that serves from one
     if redis_on:
@@ -168,7 +238,9 @@ def test_prometheus_appears_only_when_chosen(project: Path) -> None:
     assert ("prometheus-client" in dependency_names(project)) is prometheus_on
     assert ("install_metrics(app, settings)" in main) is prometheus_on
     assert ('metrics_path: OptionalPath = "/metrics"' in settings) is prometheus_on
-    assert (project / "src" / "my_service" / "metrics.py").is_file() is prometheus_on
+    assert (
+        project / "src" / "my_service" / "observability" / "metrics.py"
+    ).is_file() is prometheus_on
     assert ("share_metrics(server, settings)" in server) is prometheus_on  # the server: always
     if not prometheus_on:
         assert mentions == []

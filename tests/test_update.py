@@ -39,7 +39,7 @@ def release_v2(repo: Path) -> None:
         config.write("  default: https://example.com/support\n")
     readme = repo / "template" / "README.md.jinja"
     readme.write_text(readme.read_text() + "\nSupport: {{ contact_url }}\n")
-    clock = repo / "template" / "src" / "{{package_name}}" / "clock.py"
+    clock = repo / "template" / "src" / "{{package_name}}" / "db" / "clock.py"
     clock.write_text(
         clock.read_text().replace('"""One source of "now"', '"""The one source of "now"')
     )
@@ -97,7 +97,7 @@ def test_update_keeps_the_users_edits_and_brings_the_templates_changes(
     assert "## Run it (see our wiki too)" in readme
     assert "Support: https://example.com/support" in readme
     assert "# Probed by our load balancer every 5 s." in (package / "api" / "health.py").read_text()
-    assert '"""The one source of "now"' in (package / "clock.py").read_text()
+    assert '"""The one source of "now"' in (package / "db" / "clock.py").read_text()
     assert (service / "CHANGELOG.md").is_file()
     assert answers(service)["_commit"] == "v2"
     assert answers(service)["contact_url"] == "https://example.com/support"
@@ -207,13 +207,13 @@ def test_turning_an_option_off_lists_the_files_and_needs_yes(
     new_service: Callable[..., Path], template_repo: Path
 ) -> None:
     service = new_service("--redis")
-    cache = service / "src" / "my_service" / "cache" / "client.py"
+    cache = service / "src" / "my_service" / "cache" / "redis" / "client.py"
     cache.write_text(cache.read_text() + "\n# our tuning notes\n")
     commit_all(service, "Our notes")
 
     refused = asyncforge(template_repo, "update", str(service), "--no-redis", "--vcs-ref", "v1")
     assert refused.returncode == 1
-    assert "src/my_service/cache/client.py" in refused.stderr
+    assert "src/my_service/cache/redis/client.py" in refused.stderr
     assert "--yes" in refused.stderr
     assert cache.is_file()
 

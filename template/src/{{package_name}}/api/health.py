@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from ..readiness import ReadinessCheck
-from ..unavailable import unavailable_reason
+from ..db.unavailable import unavailable_reason
+from .readiness import ReadinessCheck
 
 router = APIRouter(prefix="/health", tags=["health"])
 

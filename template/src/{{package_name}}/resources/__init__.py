@@ -2,4 +2,5 @@
 resource adds its router to `routers.py` and its models to `models.py`: the app factory includes
 every router there, and template updates leave both lists alone.
 
-The platform below (`db`, `api`, `errors`, the options' modules) never imports a resource."""
+The platform below (`api`, `db`, `cache`, `jobs`, `observability`, `auth`) never imports a
+resource."""

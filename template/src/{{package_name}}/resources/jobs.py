@@ -1,7 +1,7 @@
 """Every resource's background jobs, in one place the runners and the pending sweep read. A
 new job adds an import and an entry, one line each."""
 
-from ..processing import Job
+from ..jobs.processing import Job
 from .items.jobs import PROCESS_ITEM
 
 JOBS: list[Job] = [

@@ -15,10 +15,10 @@ from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_dependant
 from fastapi.security import OAuth2PasswordBearer
 
+from ..api.errors import error_responses
 from ..api.paths import V1
 from ..api.policy import is_admins_only
 from ..db import Database
-from ..errors import error_responses
 from .tokens import InvalidToken
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])

@@ -13,7 +13,7 @@ import uuid
 
 import jwt
 
-from ..fields import MAX_ID
+from ..api.fields import MAX_ID
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "jti", "iss", "aud"]

@@ -3,9 +3,9 @@
 import logging
 from datetime import datetime
 
-from ...clock import utcnow
 from ...db import Database
-from ...processing import Job
+from ...db.clock import utcnow
+from ...jobs.processing import Job
 from .repository import ItemRepository
 
 logger = logging.getLogger(__name__)

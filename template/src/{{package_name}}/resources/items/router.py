@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from ...api.deps import DatabaseDep, JobsDep
+from ...api.errors import error_responses
+from ...api.fields import MAX_ID, id_path
 from ...api.paths import V1
 from ...api.policy import admins_only
 from ...api.routes import ResourceRoute
-from ...cache_policy import cacheable
-from ...errors import error_responses
-from ...fields import MAX_ID, id_path
+from ...cache.policy import cacheable
 from .jobs import PROCESS_ITEM
 from .repository import ItemRepository
 from .schemas import (

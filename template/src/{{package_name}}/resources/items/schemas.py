@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict  # pydantic reads typing.TypedDict from 3.12 on only
 
-from ...fields import Schema, StoredAmount, Timestamp, TwoDecimals, storable_text
+from ...api.fields import Schema, StoredAmount, Timestamp, TwoDecimals, storable_text
 
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(storable_text)]
 Description = Annotated[str, Field(max_length=2000), AfterValidator(storable_text)]

@@ -11,11 +11,11 @@ from ...api.deps import (
     OptionalUser,
     SettingsDep,
 )
+from ...api.errors import error_responses
 from ...api.paths import V1
 from ...api.routes import ResourceRoute
 from ...auth import unauthorized
-from ...data import ConflictError
-from ...errors import error_responses
+from ...db.data import ConflictError
 from .repository import UserRepository
 from .schemas import UserCreate, UserRead
 

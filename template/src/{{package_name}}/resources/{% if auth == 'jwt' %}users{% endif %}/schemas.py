@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from ...fields import Schema, Timestamp, storable_text
+from ...api.fields import Schema, Timestamp, storable_text
 
 Email = Annotated[
     EmailStr,

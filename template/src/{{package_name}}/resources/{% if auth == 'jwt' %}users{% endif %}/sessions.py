@@ -11,12 +11,12 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from ...api.deps import AuthenticatorDep, DatabaseDep, LoginLimiterDep, SettingsDep
+from ...api.errors import error_responses
 from ...api.paths import V1
 from ...api.routes import ResourceRoute
 from ...auth import Authenticator, public, unauthorized
 from ...auth.tokens import new_refresh_token, refresh_digest
-from ...clock import utcnow
-from ...errors import error_responses
+from ...db.clock import utcnow
 from ...settings import Settings
 from .repository import RefreshTokenRepository, UserRepository
 from .schemas import RefreshRequest, TokenPair

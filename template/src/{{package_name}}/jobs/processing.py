@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from .db import Database
+from ..db import Database
 
 Outcome = Literal["succeeded", "retried", "failed"]
 OutcomeObserver = Callable[[str, Outcome], None]

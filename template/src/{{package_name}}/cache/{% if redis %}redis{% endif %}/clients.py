@@ -13,7 +13,7 @@ from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelManagedSSLConnection
 from redis.backoff import NoBackoff
 
-from ..settings import Settings
+from ...settings import Settings
 
 RedisClient = Redis | RedisCluster
 

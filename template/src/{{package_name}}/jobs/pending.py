@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from .clock import utcnow
-from .data import DatabaseUnavailable
-from .db import Database
+from ..db import Database
+from ..db.clock import utcnow
+from ..db.data import DatabaseUnavailable
 from .processing import Job
 
 logger = logging.getLogger(__name__)

@@ -10,10 +10,10 @@ import asyncio
 import logging
 import sys
 
+from ..observability.logs import configure_logging
+from ..settings import get_settings
+from . import Database
 from .data import DatabaseUnavailable
-from .db import Database
-from .logging_config import configure_logging
-from .settings import get_settings
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from .data import ConflictError, DatabaseUnavailable, InvalidData
+from ..db.data import ConflictError, DatabaseUnavailable, InvalidData
 
 logger = logging.getLogger(__name__)
 

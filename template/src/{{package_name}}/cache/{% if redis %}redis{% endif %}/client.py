@@ -11,8 +11,8 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from ..changes import Change
-from ..settings import Settings
+from ...db.changes import Change
+from ...settings import Settings
 from .clients import RedisClient, connect
 from .local import LocalTier
 
@@ -30,7 +30,7 @@ FAILURES = (RedisError, OSError, TimeoutError)
 class Cache:
     """Redis through redis-py, with a small in-process tier that Redis invalidates (see
     `local`); keys carry a per-service prefix. It is the runtime's response store (see
-    `cache_policy`). `start()` subscribes to the invalidations, `close()` lets go of both."""
+    `cache.policy`). `start()` subscribes to the invalidations, `close()` lets go of both."""
 
     def __init__(
         self,

@@ -16,9 +16,9 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from ..observability.logs import AccessLog, request_id
+from ..settings import Settings
 from .errors import ErrorBody
-from .logging_config import AccessLog, request_id
-from .settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The resources' route class with a cache: answers declared `@cacheable` (see `cache_policy`)
+"""The resources' route class with a cache: answers declared `@cacheable` (see `cache.policy`)
 are served cache-aside. A hit skips validation, dependencies and serialisation; a miss runs the
 endpoint and stores its 200 answer. Answers carry `X-Cache: hit` or `miss`."""
 
@@ -11,7 +11,7 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
 
-from ..cache_policy import declared_key
+from ..policy import declared_key
 from .client import Cache
 
 
