@@ -148,14 +148,51 @@ def test_a_teams_edits_survive_the_update_and_its_suite_passes(
     assert "passed" in suite.test_counts()
 
 
+TOTALS = """\"\"\"Our own module beside a generated resource, importing the platform by the paths
+of the release that made it.\"\"\"
+
+from ...clock import utcnow
+from ...data import ConflictError
+from ...fields import Schema
+
+
+class Totals(Schema):
+    orders: int
+
+
+def stamp() -> str:
+    return utcnow().isoformat()
+
+
+def refused(error: ConflictError) -> str:
+    return str(error)
+"""
+
+TEST_TOTALS = """from shop.clock import utcnow
+from shop.resources.orders.totals import Totals, stamp
+
+
+def test_our_own_module_still_works() -> None:
+    assert Totals(orders=2).orders == 2
+    assert stamp() <= utcnow().isoformat()
+"""
+
+
+def write_code_of_our_own(package: Path, tests: Path) -> None:
+    """What a team writes by hand: a module and a test that import the platform's modules."""
+    (package / "resources" / "orders" / "totals.py").write_text(TOTALS)
+    (tests / "test_totals.py").write_text(TEST_TOTALS)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("orm", ["sqlalchemy", "tortoise"])
 def test_a_service_with_a_teams_resources_updates_from_the_newest_release(
     releases: Path, tmp_path: Path, orm: str
 ) -> None:
     """Made by the newest release with resources a team added (a JSON field, a name of two
-    words, references), then `asyncforge update`: it lints, type-checks, migrates and passes its
-    suite on the real services, and its resources keep their paths."""
+    words, references) and code of its own, then `asyncforge update`: it lints, type-checks,
+    migrates and passes its suite on the real services, its resources keep their paths, and its
+    own imports of modules the release moved are rewritten."""
     service = tmp_path / "shop"
     made = asyncforge(
         "new", str(service), "--defaults", "--vcs-ref", PREVIOUS_TAG, "--orm", orm,
@@ -169,11 +206,15 @@ def test_a_service_with_a_teams_resources_updates_from_the_newest_release(
         added = asyncforge("add", "resource", name, *fields, "--project", str(service))
         assert added.returncode == 0, added.stderr
         commit_all(service, name)
+    write_code_of_our_own(service / "src" / "shop", service / "tests")
+    commit_all(service, "Code of our own")
 
     updated = asyncforge("update", str(service), "--vcs-ref", CURRENT_TAG, template=releases)
 
     assert updated.returncode == 0, updated.stdout + updated.stderr
     assert "resource orders: updated" in updated.stdout
+    assert "src/shop/resources/orders/totals.py: imports" in updated.stdout
+    assert "tests/test_totals.py: imports" in updated.stdout
     commit_all(service, "Update")
     installed = checks.install(service)
     assert installed.ok, installed.tail()

@@ -259,6 +259,8 @@ def update_command(
         )
     if report.jsonb:
         typer.echo(f"{report.jsonb}: your resources' JSON columns become jsonb on PostgreSQL")
+    for path in report.imports:
+        typer.echo(f"{path}: imports of the platform's moved modules rewritten (see CHANGELOG)")
     if report.conflicts:
         raise _fail(
             "the update left conflicts to resolve (markers or .rej files) in: "

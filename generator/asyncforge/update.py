@@ -11,6 +11,7 @@ from typing import Any
 from . import dependencies
 from .errors import GeneratorError, warn
 from .migrations import alembic_versions, heads, write_jsonb_conversion, write_merge
+from .processes import run_phase, uv_executable
 from .project import (
     commit_for_now,
     conflicts_in,
@@ -22,6 +23,7 @@ from .project import (
     status,
 )
 from .registries import join_registry_additions
+from .relayout import rewrite_imports
 from .resources import answers_files, find_resources, update_all
 from .vcs import git, is_past, local_path, release_tags
 
@@ -49,6 +51,8 @@ class UpdateReport:
     `migrations`), relative to the project."""
     jsonb: str | None = None
     """The migration written to make the JSON columns of resources made before jsonb."""
+    imports: list[str] = field(default_factory=list)
+    """The team's files whose imports of moved platform modules were rewritten (`relayout`)."""
 
 
 def _update_ref(source: str, vcs_ref: str | None, commit: str) -> str:
@@ -160,14 +164,27 @@ def update(
             git(project, "reset", "--quiet", start)
         conflicts = conflicts_in(project)
     merge = jsonb = None
+    imports: list[Path] = []
     if not conflicts:
         lock(project, quiet=quiet, kept=locked_before)  # options bring dependencies
         merge = _join_new_migration_heads(project, heads_before)
         jsonb = _convert_json_columns(project)
+        imports = _rewrite_moved_imports(project, quiet=quiet)
     return UpdateReport(
         changed=status(project), conflicts=conflicts, resources=resources, merge=merge,
-        jsonb=jsonb,
+        jsonb=jsonb, imports=[str(path.relative_to(project)) for path in imports],
     )  # fmt: skip
+
+
+def _rewrite_moved_imports(project: Path, *, quiet: bool) -> list[Path]:
+    """The team's imports of modules 0.6.0 moved, rewritten and sorted as ruff sorts them."""
+    rewritten = rewrite_imports(project, package_dir(project))
+    if rewritten:
+        files = [str(path.relative_to(project)) for path in rewritten]
+        sort = [uv_executable(), "run", "ruff", "check", "--select", "I", "--fix", "--quiet"]
+        if not run_phase("sort imports", [[*sort, *files]], project).ok and not quiet:
+            warn("could not sort the rewritten imports; run `uv run ruff check --fix`")
+    return rewritten
 
 
 def _migration_heads(project: Path) -> list[str]:
