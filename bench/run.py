@@ -63,6 +63,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
 }
 PREVIOUS = {
     "previous-sqlalchemy-default": "sqlalchemy-default",
+    "previous-tortoise-default": "tortoise-default",
     "previous-sqlalchemy-auth": "sqlalchemy-auth",
 }
 """Combinations rendered from `--previous REF` of this repository as well (the template before a
@@ -160,14 +161,17 @@ TARGETS = [
     Target("sqlalchemy-auth", "sqlalchemy-auth", ("read", "login")),
     Target("sqlalchemy-auth-signed-in", "sqlalchemy-auth", ("read", "me"), signed_in=True),
     # With --previous: the same services from the template before a change.
-    Target("previous-sqlalchemy-default", "previous-sqlalchemy-default", ("live", "read")),
+    *(
+        Target(f"previous-{name}", f"previous-{name}", ("live", "read", "list", "create"))
+        for name in ("sqlalchemy-default", "tortoise-default")
+    ),
     Target("previous-sqlalchemy-auth", "previous-sqlalchemy-auth", ("read", "login")),
 ]  # fmt: skip
 
 COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
     # (measured, scenario, reference, its scenario, target ratio or None for a reported cost)
     ("sqlalchemy-default", "read", "tutorial-sqlalchemy", "read", 2.0),
-    ("sqlalchemy-default", "read", "raw-asyncpg", "read", 0.5),
+    ("sqlalchemy-default", "read", "raw-asyncpg", "read", 0.8),
     # The floor of a Python service: Starlette, asyncpg, JSON by hand (no FastAPI, no pydantic).
     ("raw-asyncpg", "read", "starlette-asyncpg", "read", None),
     ("sqlalchemy-default", "read", "starlette-asyncpg", "read", None),
@@ -213,8 +217,11 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
     ("sqlalchemy-auth-signed-in", "me", "sqlalchemy-auth", "read", None),
     ("sqlalchemy-auth", "read", "sqlalchemy-default", "read", None),
     # With --previous: this template against the one before (the server, the sign-in limits).
-    ("sqlalchemy-default", "live", "previous-sqlalchemy-default", "live", None),
-    ("sqlalchemy-default", "read", "previous-sqlalchemy-default", "read", None),
+    *(
+        (name, scenario, f"previous-{name}", scenario, None)
+        for name in ("sqlalchemy-default", "tortoise-default")
+        for scenario in ("live", "read", "list", "create")
+    ),
     ("sqlalchemy-auth", "read", "previous-sqlalchemy-auth", "read", None),
     ("sqlalchemy-auth", "login", "previous-sqlalchemy-auth", "login", None),
     # The cost of a layer, reported without a target: what turning it off would buy.
