@@ -185,18 +185,22 @@ def write_code_of_our_own(package: Path, tests: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("orm", ["sqlalchemy", "tortoise"])
+@pytest.mark.parametrize(
+    ("orm", "auth"),
+    [("sqlalchemy", "none"), ("tortoise", "none"), ("sqlalchemy", "jwt")],
+    ids=["sqlalchemy", "tortoise", "sqlalchemy-users"],
+)
 def test_a_service_with_a_teams_resources_updates_from_the_newest_release(
-    releases: Path, tmp_path: Path, orm: str
+    releases: Path, tmp_path: Path, orm: str, auth: str
 ) -> None:
-    """Made by the newest release with resources a team added (a JSON field, a name of two
-    words, references) and code of its own, then `asyncforge update`: it lints, type-checks,
-    migrates and passes its suite on the real services, its resources keep their paths, and its
-    own imports of modules the release moved are rewritten."""
+    """Made by the newest release (with users or without) with resources a team added (a JSON
+    field, a name of two words, references) and code of its own, then `asyncforge update`: it
+    lints, type-checks, migrates and passes its suite on the real services, its resources keep
+    their paths, and its own imports of modules the release moved are rewritten."""
     service = tmp_path / "shop"
     made = asyncforge(
         "new", str(service), "--defaults", "--vcs-ref", PREVIOUS_TAG, "--orm", orm,
-        template=releases,
+        "--auth", auth, template=releases,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     for name, *fields in (
@@ -220,9 +224,12 @@ def test_a_service_with_a_teams_resources_updates_from_the_newest_release(
     assert installed.ok, installed.tail()
     for phase in (checks.lint(service), checks.typecheck(service)):
         assert phase.ok, phase.tail()
+    registries = service / "src" / "shop" / "resources"
+    for registry in ("routers.py", "models.py"):  # the users register themselves since 0.6.0
+        assert ".users" not in (registries / registry).read_text()
     router = (service / "src" / "shop" / "resources" / "order_tags" / "router.py").read_text()
     assert 'prefix=f"{V1}/order_tags"' in router  # made before dashes: its clients keep it
-    with services.real_services(service, f"release_resources_{orm}", slot=13) as environment:
+    with services.real_services(service, f"release_resources_{orm}_{auth}", slot=13) as environment:
         suite = checks.run_suite(service, environment)
     assert suite.ok, suite.report()
     assert "passed" in suite.test_counts()

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from asyncforge.matrix import all_combinations
@@ -161,6 +162,19 @@ def test_no_module_of_the_package_imports_itself_through_others(project: Path) -
             walk(module, [module], done)
 
     assert circles == []
+
+
+TEMPLATE_PACKAGE = Path(__file__).parents[1] / "template" / "src" / "{{package_name}}"
+
+
+@pytest.mark.parametrize("registry", ["routers.py", "models.py", "jobs.py"])
+def test_no_option_touches_the_teams_registries(project: Path, registry: str) -> None:
+    """What an option brings registers itself elsewhere (auth's users in their own folder), so
+    the lists a team edits are the same in every render and no update of an option merges
+    into them."""
+    rendered = project / "src" / "my_service" / "resources" / registry
+
+    assert rendered.read_text() == (TEMPLATE_PACKAGE / "resources" / registry).read_text()
 
 
 def test_the_platform_never_imports_a_resource(project: Path) -> None:

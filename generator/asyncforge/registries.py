@@ -14,7 +14,21 @@ from pathlib import Path
 from .errors import GeneratorError
 
 REGISTRIES = ("models.py", "routers.py", "jobs.py")
-"""The files of `resources/` where each resource adds its lines (`add resource` among others)."""
+"""The files of `resources/` where each resource adds its lines (`add resource` among others):
+the team's lists, which no option touches."""
+OPTION_RESOURCES = {"users": "User"}
+"""Resources an option brings (auth's users), each registered in its own folder's `registry.py`
+(its routers) and read by the migrations from its `models.py`, outside the team's lists."""
+MOVED_OUT = {
+    "from .users import router as users",
+    "from .users import sessions",
+    "    sessions.router,",
+    "    users.router,",
+    "from .users.models import RefreshToken as RefreshToken",
+    "from .users.models import User as User",
+}
+"""The registry lines through which 0.6.0's users left the team's lists: an update to it drops
+them where the team's lines kept them (next to a resource it added, Copier cannot tell)."""
 _MODEL = re.compile(r"^from \.(?P<folder>\w+)\.models import (?P<model>\w+)", re.MULTILINE)
 _ROUTER_IMPORT = r"^from \.\w+ import \w+(?: as \w+)?\n"
 _ROUTER_ENTRY = re.compile(r"^    \w+\.router,\n", re.MULTILINE)
@@ -26,7 +40,11 @@ _REGISTRY_LINE = re.compile(r"^(from \.[\w.]+ import [\w ,]+|    [\w.]+,)$")
 
 
 def registered_models(package: Path) -> Iterator[tuple[str, str]]:
-    """(folder, model class) of every model `resources/models.py` lists, in its order."""
+    """(folder, model class) of the resources options bring, then of every model
+    `resources/models.py` lists, in its order."""
+    for folder, model in OPTION_RESOURCES.items():
+        if (package / "resources" / folder / "registry.py").is_file():
+            yield folder, model
     registry = package / "resources" / "models.py"
     if registry.is_file():
         for found in _MODEL.finditer(registry.read_text()):
@@ -65,23 +83,38 @@ def register(package: Path, name: str, model: str) -> list[Path]:
 
 
 def join_registry_additions(package: Path) -> None:
-    """The registries' conflicts that only add lines on both sides, resolved by keeping both:
-    a resource the team added and one an option brings (auth's users) land on the same line of
-    `resources/models.py`, which Copier reports as a conflict although nothing is lost."""
+    """The registries' conflicts made only of registry lines, resolved by keeping both sides:
+    a team's resource added next to a line the template changed is not lost. The users' lines
+    an update to 0.6.0 moved out of the lists (`MOVED_OUT`) are dropped, in a conflict or not,
+    once the users register themselves (`OPTION_RESOURCES`)."""
+    moved_out = MOVED_OUT if _options_register_themselves(package) else set()
     for name in REGISTRIES:
         path = package / "resources" / name
         if path.is_file():
             text = path.read_text()
-            joined = _CONFLICT.sub(_both_sides_of_additions, text)
+            joined = _CONFLICT.sub(lambda block: _both_sides(block, moved_out), text)
+            joined = "".join(
+                line for line in joined.splitlines(keepends=True)
+                if line.rstrip("\n") not in moved_out
+            )  # fmt: skip
             if joined != text:
                 path.write_text(joined)
 
 
-def _both_sides_of_additions(block: re.Match[str]) -> str:
-    """Both sides of a conflict made only of registry lines (imports sorted); others as found."""
+def _options_register_themselves(package: Path) -> bool:
+    return any(
+        (package / "resources" / folder / "registry.py").is_file() for folder in OPTION_RESOURCES
+    )
+
+
+def _both_sides(block: re.Match[str], moved_out: set[str]) -> str:
+    """Both sides of a conflict made only of registry lines (imports sorted), without the lines
+    moved out of the lists; other conflicts as found."""
     ours, theirs = block["ours"].splitlines(), block["theirs"].splitlines()
     if not all(_REGISTRY_LINE.match(line) for line in ours + theirs):
         return block[0]
-    kept = list(dict.fromkeys(ours + theirs))
+    kept = [line for line in dict.fromkeys(ours + theirs) if line not in moved_out]
+    if not kept:
+        return ""
     imports = all(line.startswith("from ") for line in kept)
     return "\n".join(sorted(kept) if imports else kept) + "\n"
