@@ -43,7 +43,7 @@ def registered_models(package: Path) -> Iterator[tuple[str, str]]:
     """(folder, model class) of the resources options bring, then of every model
     `resources/models.py` lists, in its order."""
     for folder, model in OPTION_RESOURCES.items():
-        if (package / "resources" / folder / "registry.py").is_file():
+        if _registers_itself(package, folder):
             yield folder, model
     registry = package / "resources" / "models.py"
     if registry.is_file():
@@ -87,34 +87,30 @@ def join_registry_additions(package: Path) -> None:
     a team's resource added next to a line the template changed is not lost. The users' lines
     an update to 0.6.0 moved out of the lists (`MOVED_OUT`) are dropped, in a conflict or not,
     once the users register themselves (`OPTION_RESOURCES`)."""
-    moved_out = MOVED_OUT if _options_register_themselves(package) else set()
+    themselves = any(_registers_itself(package, folder) for folder in OPTION_RESOURCES)
+    moved_out = MOVED_OUT if themselves else set()
     for name in REGISTRIES:
         path = package / "resources" / name
         if path.is_file():
             text = path.read_text()
-            joined = _CONFLICT.sub(lambda block: _both_sides(block, moved_out), text)
             joined = "".join(
-                line for line in joined.splitlines(keepends=True)
+                line for line in _CONFLICT.sub(_both_sides_of_additions, text).splitlines(True)
                 if line.rstrip("\n") not in moved_out
             )  # fmt: skip
             if joined != text:
                 path.write_text(joined)
 
 
-def _options_register_themselves(package: Path) -> bool:
-    return any(
-        (package / "resources" / folder / "registry.py").is_file() for folder in OPTION_RESOURCES
-    )
+def _registers_itself(package: Path, folder: str) -> bool:
+    """Whether the resource an option brings in `folder` has its own `registry.py` (0.6.0 on)."""
+    return (package / "resources" / folder / "registry.py").is_file()
 
 
-def _both_sides(block: re.Match[str], moved_out: set[str]) -> str:
-    """Both sides of a conflict made only of registry lines (imports sorted), without the lines
-    moved out of the lists; other conflicts as found."""
+def _both_sides_of_additions(block: re.Match[str]) -> str:
+    """Both sides of a conflict made only of registry lines (imports sorted); others as found."""
     ours, theirs = block["ours"].splitlines(), block["theirs"].splitlines()
     if not all(_REGISTRY_LINE.match(line) for line in ours + theirs):
         return block[0]
-    kept = [line for line in dict.fromkeys(ours + theirs) if line not in moved_out]
-    if not kept:
-        return ""
+    kept = list(dict.fromkeys(ours + theirs))
     imports = all(line.startswith("from ") for line in kept)
     return "\n".join(sorted(kept) if imports else kept) + "\n"
