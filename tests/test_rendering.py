@@ -1,5 +1,6 @@
 """What every rendered project must be, before anything is installed: complete, clean Python."""
 
+import ast
 import re
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import yaml
 from asyncforge.matrix import all_combinations
 from asyncforge.project import read_answers
 
-from .helpers import docker_compose
+from .helpers import ROOT, docker_compose
 
 # Jinja's delimiters as a template writes them; a Python dict such as {1: {"a": 2}} does not match.
 JINJA_SYNTAX = re.compile(r"\{\{-?\s|\s-?\}\}|\{%|%\}|\{#|#\}")
@@ -113,8 +114,9 @@ def test_the_package_root_holds_a_handful_of_modules_and_the_concern_folders(
 
 
 def module_imports(package: Path) -> dict[str, set[str]]:
-    """Every module of `package` (dotted, relative to it) and the package's modules it imports,
-    type-only imports included: `from .x import y` is an import of `x.y` when that is a module."""
+    """Every module of `package` (dotted, relative to it) and the package's modules it imports
+    relatively, type-only and function-local imports included: `from .x import y` is an import
+    of `x.y` when that is a module."""
     modules = {
         ".".join(path.relative_to(package).with_suffix("").parts)
         .removesuffix(".__init__")
@@ -123,23 +125,19 @@ def module_imports(package: Path) -> dict[str, set[str]]:
     }
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
-        is_package = path.name == "__init__.py"
-        here = name.split(".") if is_package and name else name.split(".")[:-1]
-        here = [part for part in here if part]
+        here = [part for part in name.split(".") if part]
+        if path.name != "__init__.py":
+            here = here[:-1]
         imported: set[str] = set()
-        for found in re.finditer(
-            r"^\s*from (\.+)([\w.]*) import (?:\(([^)]*)\)|(.*)$)", path.read_text(), re.M
-        ):
-            up = len(found[1]) - 1
-            base = here[: len(here) - up] if up else here
-            target = ".".join([*base, *([found[2]] if found[2] else [])])
-            for imported_name in re.split(r"[\s,]+", found[3] or found[4]):
-                submodule = f"{target}.{imported_name}" if target else imported_name
-                if submodule in modules:
-                    imported.add(submodule)
-                elif target in modules:
-                    imported.add(target)
-        graph[name] = imported - {name}
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or not node.level:
+                continue
+            base = here[: len(here) - node.level + 1]
+            target = ".".join([*base, *([node.module] if node.module else [])])
+            for alias in node.names:
+                submodule = f"{target}.{alias.name}" if target else alias.name
+                imported.add(submodule if submodule in modules else target)
+        graph[name] = imported & modules.keys() - {name}
     return graph
 
 
@@ -164,7 +162,7 @@ def test_no_module_of_the_package_imports_itself_through_others(project: Path) -
     assert circles == []
 
 
-TEMPLATE_PACKAGE = Path(__file__).parents[1] / "template" / "src" / "{{package_name}}"
+TEMPLATE_PACKAGE = ROOT / "template" / "src" / "{{package_name}}"
 
 
 @pytest.mark.parametrize("registry", ["routers.py", "models.py", "jobs.py"])
