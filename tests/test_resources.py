@@ -21,16 +21,17 @@ PROJECTS = [
         "embedded",
         id="sqlalchemy-all-on",
     ),
-    pytest.param({"orm": "tortoise"}, "real", id="tortoise-default"),
+    pytest.param({"orm": "tortoise", "auth": "jwt"}, "real", id="tortoise-jwt"),
 ]
 """Each project with the backend its whole suite runs on; on the other backend, the modules the
 resources reach run (the rest of the suite is the matrix's, which runs it on both)."""
 WITH_USERS = {
     "notes": ["body:text", "tag:str:unique", "--owned"],
     "memos": ["title:str", "--private"],
+    "labels": ["note_id:ref=notes", "user_id:ref=users", "code:str:unique", "--owned"],
 }
 """Resources only a service with users has: rows owned by their users (a value unique per owner),
-reads signed in."""
+reads signed in, and owned rows referring to owned rows and to users (a member's own)."""
 REACHED_BY_RESOURCES = [
     "tests/test_orders.py", "tests/test_shipments.py", "tests/test_items.py",
     "tests/test_openapi.py", "tests/test_migrations.py", "tests/test_integrity.py",
