@@ -99,7 +99,7 @@ def release_v2(template: Path) -> None:
     router = template / "resource" / "src" / "{{package_name}}" / "resources"
     router = router / "{{resource_name}}" / "router.py.jinja"
     text = router.read_text()
-    old = '"""One page of {{ resource_name }} in id order, with their total number."""'
+    old = '"""One page of {{ resource_name }}, filtered and sorted as the parameters say (by id without'
     assert old in text
     router.write_text(text.replace(old, old.replace("One page", "A page")))
     commit_all(template, "v2")
@@ -178,7 +178,7 @@ def test_resources_added_by_the_command_pass_everywhere_and_take_the_next_releas
     assert "resource shipments: updated" in updated.stdout
     for name in ("orders", "shipments"):
         text = (service / PACKAGE / "resources" / name / "router.py").read_text()
-        assert f'"""A page of {name} in id order' in text
+        assert f'"""A page of {name}, filtered and sorted' in text
     assert '"""Place an order."""' in router.read_text()
     assert all(
         line.startswith(" M ") and (line.endswith("router.py") or ".copier-answers" in line)

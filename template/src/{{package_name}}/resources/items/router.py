@@ -4,11 +4,12 @@ What the options add (cache invalidation, metrics) follows every committed write
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from ...api.deps import DatabaseDep, JobsDep
 from ...api.errors import error_responses
-from ...api.fields import MAX_ID, id_path
+from ...api.fields import id_path
+from ...api.lists import ListRequest, list_parameters
 from ...api.paths import V1
 from ...api.policy import admins_only
 from ...api.routes import ResourceRoute
@@ -28,6 +29,7 @@ router = APIRouter(prefix=f"{V1}/items", tags=["items"], route_class=ResourceRou
 NAME_TAKEN = {409: "The name is taken by another item"}
 
 ItemId = Annotated[int, id_path("item")]
+Listed = Annotated[ListRequest, Depends(list_parameters(ItemCreate, ItemRepository.listed_by))]
 
 
 def _not_found(item_id: int) -> HTTPException:
@@ -74,15 +76,12 @@ async def process_item_again(
 
 
 @router.get("", responses=error_responses(422, 503))
-async def list_items(
-    database: DatabaseDep,
-    limit: Annotated[int, Query(ge=1, le=100, description="Items per page")] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID, description="Items to skip")] = 0,
-) -> ItemPage:
-    """One page of items in id order, with the total number of items."""
+async def list_items(database: DatabaseDep, listed: Listed) -> ItemPage:
+    """One page of items, filtered and sorted as the parameters say (by id without `sort`), with
+    their total number and `next_cursor`, which the next page starts from."""
     async with database.reader() as unit:
-        page, total = await ItemRepository(unit).page(limit=limit, offset=offset)
-    return ItemPage.model_construct(items=page, total=total, limit=limit, offset=offset)
+        page = await ItemRepository(unit).page(listed.query)
+    return ItemPage.model_construct(items=page.rows, **listed.answer(page))
 
 
 @router.get("/{item_id}", responses=error_responses(404, 422, 503, resource="item"))

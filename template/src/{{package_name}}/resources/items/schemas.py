@@ -62,3 +62,4 @@ class ItemPage(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: str | None
