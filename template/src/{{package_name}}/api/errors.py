@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from ..db.data import ConflictError, DatabaseUnavailable, InvalidData
+from ..db.data import ConflictError, DatabaseUnavailable, InvalidData, PreconditionFailed
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ _DESCRIPTIONS = {
     400: "The request body could not be read",
     401: "Credentials are missing or not valid",
     403: "The credentials do not allow this operation",
+    412: "The row is no longer the version `If-Match` names: read it again",
     413: "The request body is larger than MAX_REQUEST_BODY_BYTES",
     422: "The request is malformed: `detail` says which part and why",
     429: "Too many requests; try again after `Retry-After`",
@@ -131,6 +132,10 @@ async def _conflict(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
 
 
+async def _precondition_failed(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=status.HTTP_412_PRECONDITION_FAILED)
+
+
 def unavailable_response(detail: str, retry_after_seconds: int) -> JSONResponse:
     return JSONResponse(
         {"detail": detail},
@@ -153,5 +158,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(InvalidData, _invalid_data)
     app.add_exception_handler(ConflictError, _conflict)
+    app.add_exception_handler(PreconditionFailed, _precondition_failed)
     app.add_exception_handler(DatabaseUnavailable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -12,13 +12,19 @@ for one of them (`ItemRepository(unit)`), and several repositories may share one
 Every repository write records a `Change`; the data layer publishes them once committed. A
 database that is down, stalled or out of connections raises `DatabaseUnavailable` (the API
 answers 503) within `DATABASE_TIMEOUT_SECONDS`, never a hang. A write the database refuses
-raises `ConflictError` (409) or `InvalidData` (422), whichever database and ORM refused it.
+raises `ConflictError` (409) or `InvalidData` (422), whichever database and ORM refused it; a
+write on a condition the row no longer meets raises `PreconditionFailed` (412).
 """
 
 
 class ConflictError(Exception):
     """A write that clashes with other rows: a taken unique value, or a row still referenced by
     others. The API answers 409 with this message."""
+
+
+class PreconditionFailed(Exception):
+    """A write made on condition that the row is still the version the caller saw, which it no
+    longer is (see `versions`). The API answers 412 with this message."""
 
 
 class InvalidData(Exception):

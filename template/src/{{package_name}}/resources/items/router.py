@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 
+from ...api.conditional import IfMatch
 from ...api.deps import DatabaseDep, JobsDep
 from ...api.errors import error_responses
 from ...api.fields import id_path
@@ -27,6 +28,7 @@ from .schemas import (
 
 router = APIRouter(prefix=f"{V1}/items", tags=["items"], route_class=ResourceRoute)
 NAME_TAKEN = {409: "The name is taken by another item"}
+STILL_REFERRED = {409: "Other rows still refer to the item"}
 
 ItemId = Annotated[int, id_path("item")]
 Listed = Annotated[ListRequest, Depends(list_parameters(ItemCreate, ItemRepository.listed_by))]
@@ -87,7 +89,8 @@ async def list_items(database: DatabaseDep, listed: Listed) -> ItemPage:
 @router.get("/{item_id}", responses=error_responses(404, 422, 503, resource="item"))
 @cacheable("items:{item_id}")
 async def get_item(item_id: ItemId, database: DatabaseDep) -> ItemRead:
-    """One item. With a cache configured, answered from it when possible (`X-Cache: hit`)."""
+    """One item, with its `ETag` (`If-None-Match` with it answers 304). With a cache configured,
+    answered from it when possible (`X-Cache: hit`)."""
     async with database.reader() as unit:
         item = await ItemRepository(unit).get(item_id)
     if item is None:
@@ -97,13 +100,18 @@ async def get_item(item_id: ItemId, database: DatabaseDep) -> ItemRead:
 
 @router.patch(
     "/{item_id}",
-    responses=error_responses(400, 404, 409, 413, 422, 503, resource="item", meaning=NAME_TAKEN),
+    responses=error_responses(
+        400, 404, 409, 412, 413, 422, 503, resource="item", meaning=NAME_TAKEN
+    ),
 )
-async def update_item(item_id: ItemId, payload: ItemUpdate, database: DatabaseDep) -> ItemRead:
+async def update_item(
+    item_id: ItemId, payload: ItemUpdate, database: DatabaseDep, if_match: IfMatch
+) -> ItemRead:
     """Change the fields present in the body; the others keep their values. `name` and `price`
-    cannot be null; a null `description` clears it."""
+    cannot be null; a null `description` clears it. With `If-Match`, only if the item is still
+    the version of that `ETag` (else 412)."""
     async with database.transaction() as unit:
-        item = await ItemRepository(unit).update(item_id, payload)
+        item = await ItemRepository(unit).update(item_id, payload, expected=if_match)
     if item is None:
         raise _not_found(item_id)
     return item
@@ -112,14 +120,13 @@ async def update_item(item_id: ItemId, payload: ItemUpdate, database: DatabaseDe
 @router.delete(
     "/{item_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(
-        404, 409, 422, 503, resource="item", meaning={409: "Other rows still refer to the item"}
-    ),
+    responses=error_responses(404, 409, 412, 422, 503, resource="item", meaning=STILL_REFERRED),
 )
-async def delete_item(item_id: ItemId, database: DatabaseDep) -> Response:
-    """Delete an item; refused with 409 while other rows refer to it."""
-    async with database.autocommit() as unit:
-        deleted = await ItemRepository(unit).delete(item_id)
+async def delete_item(item_id: ItemId, database: DatabaseDep, if_match: IfMatch) -> Response:
+    """Delete an item; refused with 409 while other rows refer to it. With `If-Match`, only if
+    it is still the version of that `ETag` (else 412)."""
+    async with database.transaction() as unit:
+        deleted = await ItemRepository(unit).delete(item_id, expected=if_match)
     if not deleted:
         raise _not_found(item_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
