@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,7 +61,13 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
     "sqlalchemy-auth": {"orm": "sqlalchemy", "auth": "jwt"},
     "sqlalchemy-orders": {"orm": "sqlalchemy"},
     "tortoise-orders": {"orm": "tortoise"},
+    "sqlalchemy-lists": {"orm": "sqlalchemy"},
+    "tortoise-lists": {"orm": "tortoise"},
 }
+SEEDS = {"sqlalchemy-lists": 100_000, "tortoise-lists": 100_000}
+"""Combinations seeded with more items than SEEDED: lists deep into a large table."""
+DEEP = 90_000
+"""The row the deep list pages start after."""
 PREVIOUS = {
     "previous-sqlalchemy-default": "sqlalchemy-default",
     "previous-tortoise-default": "tortoise-default",
@@ -158,6 +165,13 @@ TARGETS = [
         for name in ("sqlalchemy-orders", "tortoise-orders")
         for scenarios in [("read", "list", "create")]
     ),
+    *(
+        Target(name, name, (
+            "list-first", "list-cursor-deep", "list-offset-deep", "list-filtered", "read-one",
+            "read-one-304",
+        ))
+        for name in ("sqlalchemy-lists", "tortoise-lists")
+    ),
     Target("sqlalchemy-auth", "sqlalchemy-auth", ("read", "login")),
     Target("sqlalchemy-auth-signed-in", "sqlalchemy-auth", ("read", "me"), signed_in=True),
     # With --previous: the same services from the template before a change.
@@ -216,6 +230,18 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
     ("sqlalchemy-auth-signed-in", "read", "sqlalchemy-auth", "read", 0.9),
     ("sqlalchemy-auth-signed-in", "me", "sqlalchemy-auth", "read", None),
     ("sqlalchemy-auth", "read", "sqlalchemy-default", "read", None),
+    # Lists deep into a large table cost what the first page does; a filter on an index is
+    # about as cheap as none; a 304 is cheaper than the answer it saves.
+    *(
+        (name, scenario, name, reference, goal)
+        for name in ("sqlalchemy-lists", "tortoise-lists")
+        for scenario, reference, goal in [
+            ("list-cursor-deep", "list-first", 0.7),
+            ("list-offset-deep", "list-first", None),
+            ("list-filtered", "list-first", 0.8),
+            ("read-one-304", "read-one", 1.0),
+        ]
+    ),
     # With --previous: this template against the one before (the server, the sign-in limits).
     *(
         (name, scenario, f"previous-{name}", scenario, None)
@@ -287,7 +313,8 @@ def schema_of(combination: str) -> str:
     schema = answers["orm"] + ("_auth" if answers.get("auth") == "jwt" else "")
     if combination in PREVIOUS:  # migrated by the previous template's own migrations
         schema = f"previous_{schema}"
-    return "_".join([schema, *RESOURCES.get(combination, {})])
+    deep = ["lists"] if combination in SEEDS else []
+    return "_".join([schema, *RESOURCES.get(combination, {}), *deep])
 
 
 @contextmanager
@@ -336,8 +363,8 @@ def render(name: str, answers: dict[str, Any], workdir: Path, template: Path | N
     return project
 
 
-def seed_database(project: Path, orm: str, name: str) -> str:
-    """A fresh database for one ORM, migrated by the project's own command, with SEEDED items."""
+def seed_database(project: Path, orm: str, name: str, count: int = SEEDED) -> str:
+    """A fresh database for one ORM, migrated by the project's own command, with `count` items."""
     psql("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     psql("postgres", f'CREATE DATABASE "{name}"')
     url = re.sub(r"/[^/]*$", f"/{name}", POSTGRES)
@@ -352,7 +379,7 @@ def seed_database(project: Path, orm: str, name: str) -> str:
         name,
         "INSERT INTO items (name, description, price, created_at, processed_at) "
         f"SELECT 'seed-' || g, 'a seeded item', (g % 1000) + 0.99, now(), now() "
-        f"FROM generate_series(1, {SEEDED}) AS g",
+        f"FROM generate_series(1, {count}) AS g",
     )
     if "orders" in name:
         psql(
@@ -553,8 +580,21 @@ SCRIPTS = {
     "orders-list": ("list.lua", lambda run: ["/api/v1/orders", str(SEEDED)]),
     "orders-create": ("create-order.lua", lambda run: ["/api/v1/orders", str(SEEDED)]),
     "me": ("get.lua", lambda run: ["/api/v1/users/me"]),
+    # Lists of 20 in a table of SEEDS rows: the first page, the page after row DEEP by the
+    # cursor a client would hold there and by offset, and one filtered on an indexed field.
+    "list-first": ("get.lua", lambda run: ["/api/v1/items?limit=20"]),
+    "list-cursor-deep": ("get.lua", lambda run: [PREPARED["list-cursor-deep"]]),
+    "list-offset-deep": ("get.lua", lambda run: [f"/api/v1/items?limit=20&offset={DEEP}"]),
+    "list-filtered": ("get.lua", lambda run: ["/api/v1/items?limit=20&id__gte=10001"]),
+    # One row read again and again: answered in full, and answered 304 to its ETag.
+    "read-one": ("get.lua", lambda run: ["/api/v1/items/1"]),
+    "read-one-304": (
+        "get-if-none-match.lua", lambda run: ["/api/v1/items/1", PREPARED["read-one-304"]]
+    ),
     "login": ("login.lua", lambda run: list(ADMIN)),
 }
+PREPARED: dict[str, str] = {}
+"""What a scenario asks of the running service first (`prepare`): a cursor, an ETag."""
 CONNECTIONS = {"login": 4}
 """Scenarios measured with fewer connections: a sign-in takes tens of milliseconds of hashing on
 purpose, so 64 waiting at once would only measure the queue (and time out)."""
@@ -597,6 +637,7 @@ def _measure(
     results = []
     with serve(target, project, environment) as (base, master):
         headers = (f"Authorization: Bearer {admin_token(base)}",) if target.signed_in else ()
+        prepare(base, target.scenarios)
         for scenario in target.scenarios:
             script, make_args = SCRIPTS[scenario]
             if scenario == "read-hit":  # every id cached first
@@ -641,6 +682,21 @@ def _measure(
 
 
 MAX_RUN_SECONDS = 64
+
+
+def prepare(base: str, scenarios: tuple[str, ...]) -> None:
+    """Ask the service for what the scenarios send: the cursor a client holds after walking to
+    row DEEP (pages of 100), and the ETag of item 1."""
+    if "list-cursor-deep" in scenarios:
+        path = "/api/v1/items?limit=100"
+        for _ in range(DEEP // 100):
+            with urllib.request.urlopen(base + path, timeout=30) as answer:
+                cursor = json.load(answer)["next_cursor"]
+            path = f"/api/v1/items?limit=100&cursor={cursor}"
+        PREPARED["list-cursor-deep"] = f"/api/v1/items?limit=20&cursor={cursor}"
+    if "read-one-304" in scenarios:
+        with urllib.request.urlopen(base + "/api/v1/items/1", timeout=30) as answer:
+            PREPARED["read-one-304"] = answer.headers["ETag"]
 
 
 def warm_up(
@@ -836,8 +892,9 @@ def main() -> None:
         first = next(n for n in needed if schema_of(n) == schema)
         database = f"bench_{schema}"
         orm = COMBINATIONS[first]["orm"]
-        databases[schema] = (database, seed_database(projects[first], orm, database))
-        log(f"seeded {database} with {SEEDED} items")
+        count = SEEDS.get(first, SEEDED)
+        databases[schema] = (database, seed_database(projects[first], orm, database, count))
+        log(f"seeded {database} with {count} items")
         if COMBINATIONS[first].get("auth") == "jwt":
             create_admin(projects[first], databases[schema][1])
     measurements: list[Measurement] = []
