@@ -72,6 +72,11 @@ REFUSED = [
     pytest.param(["observability", "title:str"], "would shadow the service's own module", id="shadows-a-folder"),  # noqa: E501
     pytest.param(["news", "title:str", "--singular", "news"], "name it in the plural, or give its singular with --singular", id="singular-is-plural"),  # noqa: E501
     pytest.param(["orders"], "give at least one field", id="no-fields"),
+    pytest.param(["orders", "a:int", "--unique", "a"], "--unique a: name two or more different fields", id="unique-together-of-one"),  # noqa: E501
+    pytest.param(["orders", "a:int", "--unique", "a,a"], "--unique a,a: name two or more different fields", id="unique-together-twice-the-same"),  # noqa: E501
+    pytest.param(["orders", "a:int", "--unique", "a,b"], "--unique a,b: there is no field 'b' (fields: a)", id="unique-together-unknown"),  # noqa: E501
+    pytest.param(["orders", "a:int", "b:text", "--unique", "a,b"], "--unique a,b: 'b' is text, which cannot be part of a unique group", id="unique-together-text"),  # noqa: E501
+    pytest.param(["orders", "a:int", "b:int", "--unique", "a,b", "--unique", "b,a"], "--unique b,a: that group is given twice", id="unique-together-repeated"),  # noqa: E501
     pytest.param(["notes", "body:text", "--owned"], "--owned needs a service with users; turn them on first: asyncforge update --auth jwt", id="owned-without-users"),  # noqa: E501
     pytest.param(["notes", "body:text", "--private"], "--private needs a service with users", id="private-without-users"),  # noqa: E501
 ]  # fmt: skip

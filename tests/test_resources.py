@@ -44,6 +44,8 @@ SHIPMENTS = [
 ]  # fmt: skip
 """Every field type and modifier, between them; shipments refer to two tables (SQLite does not say
 which reference of a refused write is missing)."""
+ORDER_TAGS = ["order_id:ref=orders", "tag:str", "--unique", "order_id,tag"]
+"""A join resource: one tag once per order (the README's many-to-many)."""
 PACKAGE = "src/shop"
 QUERIES_TEST = "tests/test_order_queries.py"
 RESOURCE_FILES = ["__init__.py", "models.py", "repository.py", "router.py", "schemas.py"]
@@ -142,7 +144,9 @@ def test_resources_added_by_the_command_pass_everywhere_and_take_the_next_releas
     commit_all(service, "Orders with their items' names")
     _add(service, "shipments", *SHIPMENTS)
     commit_all(service, "Shipments")
-    reached = [*REACHED_BY_RESOURCES, QUERIES_TEST]
+    _add(service, "order_tags", *ORDER_TAGS)
+    commit_all(service, "Tags of orders")
+    reached = [*REACHED_BY_RESOURCES, QUERIES_TEST, "tests/test_order_tags.py"]
     if answers.get("auth") == "jwt":
         for name, arguments in WITH_USERS.items():
             _add(service, name, *arguments)

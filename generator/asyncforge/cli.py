@@ -282,11 +282,13 @@ Examples:
   asyncforge add resource customers email:str:unique name:str born:date:optional
   asyncforge add resource people name:str:unique --singular person --project ../shop
   asyncforge add resource notes body:text --owned     # with users: each sees their own
+  asyncforge add resource order_tags order_id:ref=orders tag_id:ref=tags --unique order_id,tag_id
 \b
 Types: str (at most 200 characters), text (at most 10,000), int, decimal (two places), bool,
 date, datetime, uuid, json (a JSON object), ref=<resource> (a reference to a row of that
 resource; the name ends in _id; served with dashes: order_tags at /api/v1/order-tags).
-Modifiers: optional (may be null), unique, index.
+Modifiers: optional (may be null), unique, index. --unique a,b: fields unique together (a join
+resource of a many-to-many, say); repeat it for several groups.
 """
 
 
@@ -321,6 +323,14 @@ def add_resource(
             "admins all (implies --private)",
         ),
     ] = False,
+    unique: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--unique",
+            metavar="FIELD,FIELD...",
+            help="Fields unique together (409 on a second row with the same values); repeatable",
+        ),
+    ] = None,
 ) -> None:
     """Add a resource: its folder (model, schemas, repository, router), its test module, its
     migration and one line in each registry. Nothing is committed; review it with git diff.
@@ -329,7 +339,9 @@ def add_resource(
         from .resources import Access, add
 
         access = Access(private=private, owned=owned)
-        written = add(project, name, fields or [], singular=singular, access=access)
+        written = add(
+            project, name, fields or [], singular=singular, access=access, unique_together=unique
+        )
     for line in written:
         typer.echo(line)
     typer.echo(f"added {name}: {len(written)} files; run the tests (uv run pytest), then commit")

@@ -246,12 +246,43 @@ class Access:
     """Each row belongs to the user who made it; users see their own, admins all."""
 
 
+UNIQUE_TOGETHER_REFUSED = ("text", "json")
+"""Types a group unique together may not hold (their values are long or not comparable)."""
+
+
+def parse_unique_together(groups: list[str], fields: list["Field"]) -> list[list[str]]:
+    """`--unique a,b` (repeatable) as the answer records it, or a one-line error naming it."""
+    types = {f.name: f.type for f in fields}
+    found: list[list[str]] = []
+    for text in groups:
+        names = [name.strip() for name in text.split(",")]
+        where = f"--unique {text}"
+        if len(names) < 2 or len(set(names)) < len(names):
+            raise GeneratorError(
+                f"{where}: name two or more different fields, e.g. --unique order_id,tag_id "
+                "(one field is unique by itself: NAME:TYPE:unique)"
+            )
+        for name in names:
+            if name not in types:
+                known = ", ".join(types)
+                raise GeneratorError(f"{where}: there is no field {name!r} (fields: {known})")
+            if types[name] in UNIQUE_TOGETHER_REFUSED:
+                raise GeneratorError(
+                    f"{where}: {name!r} is {types[name]}, which cannot be part of a unique group"
+                )
+        if sorted(names) in (sorted(group) for group in found):
+            raise GeneratorError(f"{where}: that group is given twice")
+        found.append(names)
+    return found
+
+
 def plan(
     project: Path,
     name: str,
     specs: list[str],
     singular: str | None = None,
     access: Access = Access(),
+    unique_together: list[str] | None = None,
 ) -> Plan:
     """Every check of the command line and of the project, before anything is written."""
     project = project.resolve()
@@ -303,6 +334,7 @@ def plan(
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise GeneratorError(f"field {repeated[0]!r} is given twice")
+    together = parse_unique_together(unique_together or [], fields)
     return Plan(name, singular, fields, package, answers, {
         **_shared(answers),
         "template_kind": "resource",
@@ -312,6 +344,7 @@ def plan(
         "resource_fields": [f.answer() for f in fields],
         "resource_private": access.private or access.owned,  # an owner is known when signed in
         "resource_owned": access.owned,
+        "resource_unique_together": together,
     })  # fmt: skip
 
 
@@ -455,11 +488,12 @@ def add(
     *,
     singular: str | None = None,
     access: Access = Access(),
+    unique_together: list[str] | None = None,
 ) -> list[str]:
     """Write the resource, its registry lines and its migration; the files written, relative to
     the project. Nothing is committed: the team reviews it with `git status` and `git diff`."""
     project = project.resolve()
-    chosen = plan(project, name, specs, singular, access)
+    chosen = plan(project, name, specs, singular, access, unique_together)
     with tempfile.TemporaryDirectory() as scratch:
         written = _render(chosen, Path(scratch))
         refuse_collisions(project, chosen, Path(scratch) / chosen.package.relative_to(project))
