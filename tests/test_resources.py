@@ -27,11 +27,12 @@ PROJECTS = [
 resources reach run (the rest of the suite is the matrix's, which runs it on both)."""
 WITH_USERS = {
     "notes": ["body:text", "tag:str:unique", "--owned"],
-    "memos": ["title:str", "--private"],
+    "memos": ["title:str", "note_id:ref=notes", "--private"],
     "labels": ["note_id:ref=notes", "user_id:ref=users", "code:str:unique", "--owned"],
 }
 """Resources only a service with users has: rows owned by their users (a value unique per owner),
-reads signed in, and owned rows referring to owned rows and to users (a member's own)."""
+reads signed in (embedding another's note as null), and owned rows referring to owned rows and
+to users (a member's own)."""
 REACHED_BY_RESOURCES = [
     "tests/test_orders.py", "tests/test_shipments.py", "tests/test_items.py",
     "tests/test_openapi.py", "tests/test_migrations.py", "tests/test_integrity.py",

@@ -74,6 +74,8 @@ class Resource:
     owned: bool = False
     """Its rows have owners (`--owned`; users, each their own account): a member may refer to
     their own only."""
+    public: bool = False
+    """Anyone may read its rows (neither `--private` nor `--owned`; items)."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class Field:
     ref_path: str | None = None
     ref_owned: bool = False
     """The rows it refers to have owners: a member may name their own only."""
+    ref_public: bool = False
+    """Anyone may read the rows it refers to: `include=` embeds them in any reader's answer."""
     optional: bool = False
     unique: bool = False
     index: bool = False
@@ -135,6 +139,7 @@ def find_resources(project: Path) -> dict[str, Resource]:
                 release=str(answers.get("_commit")),
                 origin="asyncforge add resource",
                 owned=bool(answers.get("resource_owned")),
+                public=not answers.get("resource_private") and not answers.get("resource_owned"),
             )
         else:
             origin = "the template" if name in TEMPLATE_RESOURCES else "hand"
@@ -145,6 +150,7 @@ def find_resources(project: Path) -> dict[str, Resource]:
                 path=name,
                 origin=origin,
                 owned=name == "users",
+                public=name == "items",
             )
     return found
 
@@ -174,7 +180,7 @@ def parse_field(text: str, resources: dict[str, Resource]) -> Field:
     if not kind:
         raise GeneratorError(f"{where}: a type is missing; allowed: {allowed_types}")
     ref = ref_model = ref_singular = None
-    ref_owned, ref_path = False, None
+    ref_owned, ref_public, ref_path = False, False, None
     if kind.startswith("ref="):
         ref = kind.removeprefix("ref=")
         if ref not in resources:
@@ -188,6 +194,7 @@ def parse_field(text: str, resources: dict[str, Resource]) -> Field:
             )
         kind, ref_model, ref_singular = "ref", resources[ref].model, resources[ref].singular
         ref_owned, ref_path = resources[ref].owned, resources[ref].path
+        ref_public = resources[ref].public
     elif kind not in types:
         raise GeneratorError(f"{where}: unknown type {kind!r}; allowed: {allowed_types}")
     for modifier in modifiers:
@@ -205,6 +212,7 @@ def parse_field(text: str, resources: dict[str, Resource]) -> Field:
         ref_singular=ref_singular,
         ref_path=ref_path,
         ref_owned=ref_owned,
+        ref_public=ref_public,
         optional="optional" in modifiers,
         unique="unique" in modifiers,
         index="index" in modifiers,

@@ -14,6 +14,9 @@ Operators: `FIELD=` on every listed field; `__gt`, `__gte`, `__lt`, `__lte` on n
 times; `__in=a,b` on text, integers, UUIDs and references; `__isnull=true|false` on optional
 fields.
 
+`include=customer` embeds the row a reference refers to (the read schema's `customer`), in one
+statement per name whatever the page's size (`Repository.include`).
+
 A cursor is the sort values of a page's last row, with a digest of them and of the query it was
 made for (its filters and sort): another query, or a cursor altered, is a 422. It needs no
 secret: a position forged on purpose still only pages through what the query may see, since the
@@ -25,7 +28,7 @@ import hashlib
 import inspect
 import json
 import types
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -170,10 +173,12 @@ class _Cursor:
 
 @dataclass(frozen=True, slots=True)
 class ListRequest:
-    """A list's parameters as read: the query for the repository, and what the answer says."""
+    """A list's parameters as read: the query for the repository, what to embed in its rows,
+    and what the answer says."""
 
     query: ListQuery
     _cursor: _Cursor
+    include: tuple[str, ...] = ()
 
     def answer(self, page: Page[Any]) -> dict[str, Any]:
         """The page answer's fields besides its rows."""
@@ -187,10 +192,10 @@ class ListRequest:
 
 
 def list_parameters(
-    bodies: type[BaseModel], listed_by: Sequence[str]
+    bodies: type[BaseModel], listed_by: Sequence[str], includes: Collection[str] = ()
 ) -> Callable[..., Awaitable[ListRequest]]:
     """The dependency that reads a list's parameters; `bodies` (the resource's create schema)
-    says each listed field's type."""
+    says each listed field's type; `includes`, what `include=` may embed."""
     fields = {name: _listed(name, bodies) for name in listed_by}
     cursor = _Cursor(fields)
     sortable = ", ".join(fields)
@@ -221,11 +226,14 @@ def list_parameters(
             "`offset`).",
         ),
     ]
+    if includes:
+        parameters.append(_include_parameter(includes))
     for listed in fields.values():
         for operator in listed.operators:
             name = listed.name if operator == "eq" else f"{listed.name}__{operator}"
             parameters.append(_parameter(name, *_filter(listed, operator)))
     known = {parameter.name for parameter in parameters}
+    controls = ("limit", "offset", "sort", "cursor", "include")
 
     async def read(request: Request, **given: Any) -> ListRequest:
         unknown = [name for name in request.query_params if name not in known]
@@ -243,7 +251,7 @@ def list_parameters(
             )
         conditions = []
         for name, value in given.items():
-            if value is None or name in ("limit", "offset", "sort", "cursor"):
+            if value is None or name in controls:
                 continue
             field, _, written = name.partition("__")
             operator = OPERATORS[written or "eq"]
@@ -261,11 +269,43 @@ def list_parameters(
                 raise _invalid("cursor", "a cursor says where the page starts: drop offset", None)
             after = cursor.decode(given["cursor"], query)
             query = ListQuery(query.conditions, query.sort, query.limit, 0, after)
-        return ListRequest(query, cursor)
+        return ListRequest(query, cursor, _included(given.get("include"), includes))
 
     read.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         parameters, return_annotation=ListRequest
     )
+    return read
+
+
+def _include_parameter(includes: Collection[str]) -> inspect.Parameter:
+    return _parameter(
+        "include",
+        Annotated[str, Field(max_length=500)],
+        f"References to embed, comma-separated: {', '.join(includes)} (a row the caller may not "
+        "read embeds as null)",
+    )
+
+
+def _included(text: str | None, includes: Collection[str]) -> tuple[str, ...]:
+    if text is None:
+        return ()
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",")))
+    unknown = [name for name in names if name not in includes]
+    if unknown:
+        known = ", ".join(includes) or "none"
+        message = f"{unknown[0]!r} cannot be embedded here; these can: {known}"
+        raise _invalid("include", message, text)
+    return names
+
+
+def include_parameter(includes: Collection[str]) -> Callable[..., Awaitable[tuple[str, ...]]]:
+    """The dependency that reads a single read's `include=`: the names to embed."""
+
+    async def read(**given: Any) -> tuple[str, ...]:
+        return _included(given["include"], includes)
+
+    signature = inspect.Signature([_include_parameter(includes)])
+    read.__signature__ = signature  # type: ignore[attr-defined]
     return read
 
 

@@ -16,4 +16,5 @@ def version(body: bytes) -> str:
 
 
 def version_of(row: BaseModel) -> str:
-    return version(row.model_dump_json().encode())
+    """As a read without `include=` answers it: what is embedded is not the row's."""
+    return version(row.model_dump_json(exclude_unset=True).encode())

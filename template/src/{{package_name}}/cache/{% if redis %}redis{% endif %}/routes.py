@@ -1,6 +1,7 @@
 """The resources' route class with a cache: answers declared `@cacheable` (see `cache.policy`)
 are served cache-aside. A hit skips validation, dependencies and serialisation; a miss runs the
-endpoint and stores its 200 answer. Answers carry `X-Cache: hit` or `miss`."""
+endpoint and stores its 200 answer. Answers carry `X-Cache: hit` or `miss`. A request with query
+parameters is answered by the endpoint, uncached."""
 
 import inspect
 import typing
@@ -29,6 +30,8 @@ class CachingRoute(APIRoute):
         }
 
         async def serve(request: Request) -> Response:
+            if request.url.query:  # asked with parameters (`include=`): not the declared answer
+                return await handler(request)
             store: Cache = request.app.state.runtime.response_cache
             try:
                 values = {
