@@ -41,7 +41,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
 from ..db.lists import OPERATORS, ORDERED_OPERATORS, Condition, ListQuery, Operator, Page, SortKey
-from .fields import MAX_ID
+from .fields import MAX_ID, Timestamp
 
 MAX_IN_VALUES = 100
 MAX_CURSOR_CHARACTERS = 2000
@@ -96,10 +96,12 @@ def _base(annotation: Any) -> type:
 
 
 def _listed(name: str, bodies: type[BaseModel]) -> _Listed:
+    """A listed field, typed as a request body types it; those the service sets (the id, the
+    owner, the time of creation, once indexed) as the service writes them."""
     if name == "id" or name == "owner_id":
         return _Listed(name, KeyValue, int, False)
-    if name in ("created_at", "updated_at"):
-        return _Listed(name, datetime, datetime, False)
+    if name == "created_at":
+        return _Listed(name, Timestamp, datetime, False)
     declared = bodies.model_fields[name]
     value, optional = _unwrapped(declared.annotation)
     if declared.metadata:  # pydantic keeps `Annotated`'s metadata apart, outside a union
