@@ -161,7 +161,10 @@ TARGETS = [
         env=(("CACHE_TTL_SECONDS", "0.001"),),
     ),
     *(
-        Target(name, name, (*scenarios, *(f"orders-{scenario}" for scenario in scenarios)))
+        Target(name, name, (
+            *scenarios, *(f"orders-{scenario}" for scenario in scenarios), "orders-page",
+            "orders-page-include",
+        ))
         for name in ("sqlalchemy-orders", "tortoise-orders")
         for scenarios in [("read", "list", "create")]
     ),
@@ -225,6 +228,11 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
         for scenario in ("read", "list", "create")
     ),
     ("sqlalchemy-orders", "orders-read", "raw-asyncpg", "read", 0.5),
+    # Embedding each order's item costs one statement for the whole page.
+    *(
+        (name, "orders-page-include", name, "orders-page", 0.7)
+        for name in ("sqlalchemy-orders", "tortoise-orders")
+    ),
     ("tortoise-orders", "orders-read", "handwritten-tortoise", "read", 1.0),
     # A token costs nothing on a public read; a read that checks it looks the user up.
     ("sqlalchemy-auth-signed-in", "read", "sqlalchemy-auth", "read", 0.9),
@@ -579,6 +587,9 @@ SCRIPTS = {
     "orders-read": ("read.lua", lambda run: ["/api/v1/orders", str(SEEDED)]),
     "orders-list": ("list.lua", lambda run: ["/api/v1/orders", str(SEEDED)]),
     "orders-create": ("create-order.lua", lambda run: ["/api/v1/orders", str(SEEDED)]),
+    # The first 50 orders, and the same with each order's item embedded (one statement more).
+    "orders-page": ("get.lua", lambda run: ["/api/v1/orders?limit=50"]),
+    "orders-page-include": ("get.lua", lambda run: ["/api/v1/orders?limit=50&include=item"]),
     "me": ("get.lua", lambda run: ["/api/v1/users/me"]),
     # Lists of 20 in a table of SEEDS rows: the first page, the page after row DEEP by the
     # cursor a client would hold there and by offset, and one filtered on an indexed field.
@@ -589,7 +600,8 @@ SCRIPTS = {
     # One row read again and again: answered in full, and answered 304 to its ETag.
     "read-one": ("get.lua", lambda run: ["/api/v1/items/1"]),
     "read-one-304": (
-        "get-if-none-match.lua", lambda run: ["/api/v1/items/1", PREPARED["read-one-304"]]
+        "get-if-none-match.lua",
+        lambda run: ["/api/v1/items/1", PREPARED["read-one-304"]],
     ),
     "login": ("login.lua", lambda run: list(ADMIN)),
 }

@@ -43,6 +43,8 @@ def test_a_smoke_run_measures_a_service_against_its_references(tmp_path: Path) -
             for resource in ("", "orders-")
             for scenario in ("read", "list", "create")
         ),
+        ("sqlalchemy-orders", "orders-page"),
+        ("sqlalchemy-orders", "orders-page-include"),
     }
     for row in measured.values():
         assert row["rps_median"] > 0, row
@@ -54,5 +56,6 @@ def test_a_smoke_run_measures_a_service_against_its_references(tmp_path: Path) -
     assert ("sqlalchemy-default create", "tutorial-sqlalchemy create") in compared
     assert ("sqlalchemy-default live", "fastapi-hello live") in compared
     assert ("sqlalchemy-orders orders-read", "sqlalchemy-orders read") in compared
+    assert ("sqlalchemy-orders orders-page-include", "sqlalchemy-orders orders-page") in compared
     # Every answer of the signed-in target was a 2xx (above): its token was accepted.
     assert "| sqlalchemy-default | read |" in run.stdout
