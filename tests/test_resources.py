@@ -103,7 +103,7 @@ def release_v2(template: Path) -> None:
     router = template / "resource" / "src" / "{{package_name}}" / "resources"
     router = router / "{{resource_name}}" / "router.py.jinja"
     text = router.read_text()
-    old = '"""One page of {{ resource_name }}, filtered and sorted as the parameters say (by id without'
+    old = '"""One page of {{ resource_name }}, filtered and sorted as the parameters say'
     assert old in text
     router.write_text(text.replace(old, old.replace("One page", "A page")))
     commit_all(template, "v2")
