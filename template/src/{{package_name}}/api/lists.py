@@ -29,7 +29,7 @@ import inspect
 import json
 import types
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -67,6 +67,14 @@ class _Listed:
     """What one value reads as (the field's type in request bodies, without `None`)."""
     base: type
     optional: bool
+    value: TypeAdapter[Any] = field(init=False)
+    """Reads one value of `__in` (made once: an adapter costs more to make than to use)."""
+    stored: TypeAdapter[Any] = field(init=False)
+    """Reads a cursor's value back, as it was stored."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", TypeAdapter(self.annotation))
+        object.__setattr__(self, "stored", TypeAdapter(self.base))
 
     @property
     def operators(self) -> list[Operator]:
@@ -167,7 +175,7 @@ class _Cursor:
                 read.append(None)
                 continue
             try:
-                read.append(TypeAdapter(listed.base).validate_python(value, strict=False))
+                read.append(listed.stored.validate_python(value, strict=False))
             except ValidationError:
                 raise refused from None
         return tuple(read)
@@ -326,11 +334,10 @@ def _values_in(name: str, text: str, listed: _Listed) -> tuple[Any, ...]:
     values = text.split(",")
     if len(values) > MAX_IN_VALUES:
         raise _invalid(name, f"at most {MAX_IN_VALUES} values", text)
-    adapter = TypeAdapter(listed.annotation)
     read = []
     for value in values:
         try:
-            read.append(adapter.validate_python(value.strip(), strict=False))
+            read.append(listed.value.validate_python(value.strip(), strict=False))
         except ValidationError as error:
             message = error.errors()[0]["msg"]
             raise _invalid(name, f"{value.strip()!r}: {message}", text) from None

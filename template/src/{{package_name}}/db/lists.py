@@ -7,7 +7,9 @@ NULL sorts after every value ascending and before every value descending (Postgr
 order, asked of SQLite too), so an optional field pages the same way on both.
 """
 
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar, get_args
 
 Operator = Literal["eq", "gt", "gte", "lt", "lte", "in", "isnull"]
@@ -15,6 +17,7 @@ OPERATORS: dict[str, Operator] = {name: name for name in get_args(Operator)}
 ORDERED_OPERATORS: tuple[Operator, ...] = ("gt", "gte", "lt", "lte")
 
 Read = TypeVar("Read")
+Built = TypeVar("Built")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +50,59 @@ class ListQuery:
             return self.sort
         return (*self.sort, SortKey("id"))
 
+    def shape(self, owned: bool) -> Hashable:
+        """What a statement of this query depends on besides its values: which conditions on
+        which fields (and how many values an `in` has), which order, whether it starts after a
+        row (and which of that row's values are null), whether it is one owner's rows."""
+        conditions = tuple(
+            (c.field, c.operator, len(c.value) if c.operator == "in" else c.value is True)
+            for c in self.conditions
+        )
+        after = None if self.after is None else tuple(value is None for value in self.after)
+        return conditions, self.order, after, owned
+
+    def values(self) -> dict[str, Any]:
+        """The values a statement of this query binds: `c0`, `c0_0`... of the conditions (an
+        `in` has one per value, `isnull` none), `k0`... of the row it starts after (none for a
+        null)."""
+        values: dict[str, Any] = {}
+        for number, condition in enumerate(self.conditions):
+            if condition.operator == "in":
+                for index, value in enumerate(condition.value):
+                    values[f"c{number}_{index}"] = value
+            elif condition.operator != "isnull":
+                values[f"c{number}"] = condition.value
+        for number, value in enumerate(self.after or ()):
+            if value is not None:
+                values[f"k{number}"] = value
+        return values
+
+
+class KeptByShape(Generic[Built]):
+    """A repository's list statements, built once per shape of query (`ListQuery.shape`): a
+    handful of shapes serve nearly every request. Past `kept` shapes, the least recently used
+    go, so no client can grow them without bound."""
+
+    def __init__(self, kept: int = 256) -> None:
+        self._kept = kept
+        self._built: OrderedDict[Hashable, Built] = OrderedDict()
+
+    def get(self, shape: Hashable, build: Callable[[], Built]) -> Built:
+        found = self._built.get(shape)
+        if found is None:
+            found = self._built[shape] = build()
+            if len(self._built) > self._kept:
+                self._built.popitem(last=False)
+        else:
+            self._built.move_to_end(shape)
+        return found
+
 
 @dataclass(slots=True)
 class Page(Generic[Read]):
     rows: list[Read]
     total: int
     """Rows that meet the conditions, on every page."""
-    last: tuple[Any, ...] | None = field(default=None)
+    last: tuple[Any, ...] | None = None
     """The `order` values of the page's last row when more rows follow; `None` on the last
     page."""
