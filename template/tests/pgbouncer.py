@@ -12,19 +12,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from .ports import free_port
+
 PLACES = ("/usr/sbin/pgbouncer", "/usr/local/sbin/pgbouncer")
 """Where Debian and a source build put it, outside an unprivileged user's PATH."""
 
 
 def binary() -> str | None:
     return shutil.which("pgbouncer") or next((p for p in PLACES if os.path.isfile(p)), None)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -36,7 +31,7 @@ def transaction_pooler(database_url: str, server_connections: int = 4) -> Iterat
     assert found, "pgbouncer is not installed"
     server = urlsplit(database_url)
     user = server.username or "postgres"
-    port = _free_port()
+    port = free_port()
     folder = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
     folder.chmod(0o755)  # read by the unprivileged user pgbouncer switches to when run as root
     (folder / "users.txt").write_text(f'"{user}" "{server.password or ""}"\n')
