@@ -383,17 +383,26 @@ def seed_database(project: Path, orm: str, name: str, count: int = SEEDED) -> st
     )  # fmt: skip
     if not migrated.ok:
         sys.exit(f"migrating {name} failed\n{migrated.tail()}")
+    # Since 0.6.0 rows have updated_at; a render of a template before it (--previous) has none.
+    stamped = psql(
+        name,
+        "SELECT count(*) FROM information_schema.columns "
+        "WHERE table_name = 'items' AND column_name = 'updated_at'",
+    )
+    times, now = (
+        ("created_at, updated_at", "now(), now()") if stamped == "1" else ("created_at", "now()")
+    )
     psql(
         name,
-        "INSERT INTO items (name, description, price, created_at, processed_at) "
-        f"SELECT 'seed-' || g, 'a seeded item', (g % 1000) + 0.99, now(), now() "
+        f"INSERT INTO items (name, description, price, {times}, processed_at) "
+        f"SELECT 'seed-' || g, 'a seeded item', (g % 1000) + 0.99, {now}, now() "
         f"FROM generate_series(1, {count}) AS g",
     )
     if "orders" in name:
         psql(
             name,
-            "INSERT INTO orders (item_id, quantity, status, created_at) "
-            f"SELECT g, (g % 9) + 1, 'open', now() FROM generate_series(1, {SEEDED}) AS g",
+            f"INSERT INTO orders (item_id, quantity, status, {times}) "
+            f"SELECT g, (g % 9) + 1, 'open', {now} FROM generate_series(1, {SEEDED}) AS g",
         )
     psql(name, "VACUUM ANALYZE")
     return url

@@ -3,6 +3,7 @@ and updated with plain `copier update` (no `--trust`) to this one is the project
 renders, for every combination: no conflict, no `.rej`, no file left over or missing. With a
 team's usual edits, the edits survive and the project's suite passes."""
 
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -184,6 +185,20 @@ def write_code_of_our_own(package: Path, tests: Path) -> None:
     (tests / "test_totals.py").write_text(TEST_TOTALS)
 
 
+CREATED = "2020-02-29 12:00:00.000000+00:00"
+
+
+def migrate(service: Path, orm: str, database: Path) -> None:
+    """The service's migrations, as its deployment runs them, on a SQLite file."""
+    command = ["alembic", "upgrade", "head"] if orm == "sqlalchemy" else ["aerich", "upgrade"]
+    environment = checks.child_environment({"DATABASE_URL": f"sqlite:///{database}"})
+    completed = subprocess.run(
+        [checks.uv_executable(), "run", "--frozen", *command], cwd=service, env=environment,
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("orm", "auth"),
@@ -196,7 +211,8 @@ def test_a_service_with_a_teams_resources_updates_from_the_newest_release(
     """Made by the newest release (with users or without) with resources a team added (a JSON
     field, a name of two words, references) and code of its own, then `asyncforge update`: it
     lints, type-checks, migrates and passes its suite on the real services, its resources keep
-    their paths, and its own imports of modules the release moved are rewritten."""
+    their paths, and its own imports of modules the release moved are rewritten. A database
+    with rows made before it migrates too: every row's `updated_at` is its `created_at`."""
     service = tmp_path / "shop"
     made = asyncforge(
         "new", str(service), "--defaults", "--vcs-ref", PREVIOUS_TAG, "--orm", orm,
@@ -212,6 +228,15 @@ def test_a_service_with_a_teams_resources_updates_from_the_newest_release(
         commit_all(service, name)
     write_code_of_our_own(service / "src" / "shop", service / "tests")
     commit_all(service, "Code of our own")
+    kept = tmp_path / "kept.db"
+    migrate(service, orm, kept)
+    with sqlite3.connect(kept) as database:
+        database.execute(
+            "INSERT INTO items (name, price, created_at) VALUES ('kept', 1, ?)", (CREATED,)
+        )
+        database.execute(
+            "INSERT INTO orders (item_id, quantity, created_at) VALUES (1, 2, ?)", (CREATED,)
+        )
 
     updated = asyncforge("update", str(service), "--vcs-ref", CURRENT_TAG, template=releases)
 
@@ -219,9 +244,15 @@ def test_a_service_with_a_teams_resources_updates_from_the_newest_release(
     assert "resource orders: updated" in updated.stdout
     assert "src/shop/resources/orders/totals.py: imports" in updated.stdout
     assert "tests/test_totals.py: imports" in updated.stdout
+    assert "get updated_at, from created_at" in updated.stdout
     commit_all(service, "Update")
     installed = checks.install(service)
     assert installed.ok, installed.tail()
+    migrate(service, orm, kept)
+    with sqlite3.connect(kept) as database:
+        for table in ("items", "orders"):
+            times = database.execute(f"SELECT created_at, updated_at FROM {table}").fetchall()
+            assert times == [(CREATED, CREATED)], table
     for phase in (checks.lint(service), checks.typecheck(service)):
         assert phase.ok, phase.tail()
     registries = service / "src" / "shop" / "resources"

@@ -259,6 +259,8 @@ def update_command(
         )
     if report.jsonb:
         typer.echo(f"{report.jsonb}: your resources' JSON columns become jsonb on PostgreSQL")
+    if report.updated_at:
+        typer.echo(f"{report.updated_at}: your resources' tables get updated_at, from created_at")
     for path in report.imports:
         typer.echo(f"{path}: imports of the platform's moved modules rewritten (see CHANGELOG)")
     if report.conflicts:

@@ -5,7 +5,10 @@ numbered after the team's last, so that the service starts and migrates as befor
   written its own since, both follow the same parent and Alembic refuses a graph with two heads:
   the update writes the merge migration `alembic merge heads` would write.
 - The template's `json` fields became jsonb on PostgreSQL (as Tortoise's always were): a team's
-  tables made earlier by `add resource` get a migration that converts their columns."""
+  tables made earlier by `add resource` get a migration that converts their columns.
+- Every resource has `updated_at` (0.6.0): the template's migrations give it to its own tables;
+  a team's tables made earlier by `add resource` get a migration that does the same, after the
+  team's last, each row's value its `created_at`."""
 
 import re
 from datetime import UTC, datetime
@@ -140,3 +143,144 @@ def write_jsonb_conversion(versions: Path, columns: list[tuple[str, str]]) -> Pa
         )
     )
     return migration
+
+
+UPDATED_AT_NAME = "updated_at_of_our_tables"
+TEMPLATE_UPDATED_AT = "items_0003_updated_at.py"
+"""The template's migration that gives items `updated_at`: the team's is the same, for its
+tables."""
+_TABLES = re.compile(r"^TABLES = \[[^\]]*\]$", re.MULTILINE)
+
+
+def tables_without_updated_at(migrations: Path, tables: list[str]) -> list[str]:
+    """Of `tables`, those made by a migration (Alembic's or Aerich's) without `updated_at`,
+    unless the migration that gives them it was written already."""
+    if any(migrations.glob(f"*_{UPDATED_AT_NAME}.py")):
+        return []
+    texts = [path.read_text() for path in migrations.glob("*.py")]
+    missing = []
+    for table in tables:
+        made = re.compile(rf'op\.create_table\(\s*"{table}"|CREATE TABLE IF NOT EXISTS "{table}"')
+        creating = [text for text in texts if made.search(text)]
+        if creating and not any('"updated_at"' in text for text in creating):
+            missing.append(table)
+    return missing
+
+
+def write_updated_at(versions: Path, tables: list[str]) -> Path | None:
+    """The Alembic migration that gives `tables` `updated_at` as the template's gives items,
+    after the single head; `None` when there are none."""
+    template = versions / TEMPLATE_UPDATED_AT
+    if not tables or not template.is_file():
+        return None
+    [parent] = heads(versions)
+    revision = _next_revision(versions)
+    _, body = template.read_text().split("depends_on: str | Sequence[str] | None = None\n", 1)
+    header = f'''"""The tables this service made before every resource had `updated_at` get it; both
+times are indexed, so that lists sort and filter by them (as the template's `items_0003` does).
+
+Revision ID: {revision}
+Revises: {parent}
+Create Date: {datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")}
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "{revision}"
+down_revision: str | None = "{parent}"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+'''
+    listed = ", ".join(f'"{table}"' for table in tables)
+    migration = versions / f"{revision}_{UPDATED_AT_NAME}.py"
+    migration.write_text(header + _TABLES.sub(f"TABLES = [{listed}]", body, count=1))
+    return migration
+
+
+AERICH_UPGRADE = re.compile(
+    r'async def upgrade\(db: BaseDBAsyncClient\) -> str:\n    return """(?P<sql>.*?)"""', re.S
+)
+"""The statements of a migration as `aerich migrate` writes it."""
+_ADDED = re.compile(r'ALTER TABLE "(?P<table>\w+)" ADD "updated_at" (?P<type>\w+) NOT NULL;')
+_INDEXED = re.compile(
+    r'CREATE INDEX (?:IF NOT EXISTS )?"(?P<name>\w+)" ON "(?P<table>\w+)" '
+    r'\("(?:created|updated)_at"\);'
+)
+_STATE = re.compile(r"^MODELS_STATE = \(.*?^\)$", re.MULTILINE | re.DOTALL)
+
+AERICH_UPDATED_AT = '''"""The tables this service made before every resource had `updated_at` get it
+(each row's is its `created_at` until it next changes); both times are indexed, so that lists
+sort and filter by them (as the template's `3_..._updated_at` does for items)."""
+
+from tortoise import BaseDBAsyncClient
+
+RUN_IN_TRANSACTION = True
+
+SCHEMA_BY_DIALECT = {{
+{by_dialect}}}
+
+
+async def upgrade(db: BaseDBAsyncClient) -> str:
+    return SCHEMA_BY_DIALECT[db.capabilities.dialect]
+
+
+async def downgrade(db: BaseDBAsyncClient) -> str:
+    return """
+{downgrade}"""
+
+
+{state}
+'''
+
+
+def _aerich_updated_at(sql: str, tables: list[str], dialect: str) -> list[str]:
+    """Aerich's statements for `tables`' `updated_at` and their timestamps' indexes, the column
+    filled from `created_at` before it is NOT NULL (Aerich adds it NOT NULL with no value, which
+    a table with rows refuses)."""
+    kept = []
+    for line in sql.strip().splitlines():
+        statement = line.strip()
+        added, indexed = _ADDED.fullmatch(statement), _INDEXED.fullmatch(statement)
+        if added and added["table"] in tables:
+            table, kind = added["table"], added["type"]
+            if dialect == "postgres":
+                kept += [
+                    f'ALTER TABLE "{table}" ADD "updated_at" {kind};',
+                    f'UPDATE "{table}" SET "updated_at" = "created_at";',
+                    f'ALTER TABLE "{table}" ALTER COLUMN "updated_at" SET NOT NULL;',
+                ]
+            else:  # a column is made NOT NULL only when added: with a placeholder, replaced
+                kept += [
+                    f'ALTER TABLE "{table}" ADD "updated_at" {kind} NOT NULL DEFAULT '
+                    "'1970-01-01 00:00:00';",
+                    f'UPDATE "{table}" SET "updated_at" = "created_at";',
+                ]
+        elif indexed and indexed["table"] in tables:
+            kept.append(statement.replace('CREATE INDEX "', 'CREATE INDEX IF NOT EXISTS "', 1))
+    return kept
+
+
+def aerich_updated_at(generated: dict[str, tuple[str, str]], tables: list[str]) -> str:
+    """The Aerich migration of `tables`' `updated_at`, from what `aerich migrate` wrote for each
+    dialect (`{dialect: (its upgrade SQL, the whole file)}`): its statements for those tables,
+    and its models' state (what the next `aerich migrate` compares the models with)."""
+    by_dialect = ""
+    for dialect, (sql, _) in generated.items():
+        statements = "".join(f"    {s}\n" for s in _aerich_updated_at(sql, tables, dialect))
+        by_dialect += f'    "{dialect}": """\n{statements}""",\n'
+    postgres_sql, whole = generated["postgres"]
+    dropped = [
+        f'    DROP INDEX IF EXISTS "{found["name"]}";'
+        for line in postgres_sql.splitlines()
+        if (found := _INDEXED.fullmatch(line.strip())) and found["table"] in tables
+    ]
+    dropped += [f'    ALTER TABLE "{table}" DROP COLUMN "updated_at";' for table in tables]
+    state = _STATE.search(whole)
+    if state is None:
+        raise ValueError("aerich wrote a migration without MODELS_STATE")
+    return AERICH_UPDATED_AT.format(
+        by_dialect=by_dialect, downgrade="\n".join(dropped) + "\n", state=state[0]
+    )

@@ -20,6 +20,7 @@ import yaml
 
 from .collisions import READ_ATTRIBUTES, BaseRef, ReadAttributes, collisions
 from .errors import GeneratorError
+from .migrations import AERICH_UPGRADE
 from .processes import run_phase, uv_executable
 from .project import (
     ANSWERS_FILE,
@@ -433,11 +434,6 @@ def refuse_collisions(project: Path, chosen: Plan, package: Path) -> None:
         raise GeneratorError(found[0].message())
 
 
-_UPGRADE = re.compile(
-    r'async def upgrade\(db: BaseDBAsyncClient\) -> str:\n    return """(?P<sql>.*?)"""', re.S
-)
-
-
 def _migrate(project: Path, chosen: Plan) -> Path:
     """The resource's migration, written by the project's own tool on a scratch SQLite database:
     Alembic's autogenerate at head; Aerich offline, once per dialect the service runs on, the
@@ -472,7 +468,7 @@ def _migrate(project: Path, chosen: Plan) -> Path:
                 )
                 [written] = set(folder.glob("*.py")) - before
                 generated = written.read_text()
-                found = _UPGRADE.search(generated)
+                found = AERICH_UPGRADE.search(generated)
                 if found is None:
                     raise GeneratorError(f"aerich wrote a migration of an unknown shape: {written}")
                 statements[dialect] = found["sql"]
@@ -484,7 +480,7 @@ def _migrate(project: Path, chosen: Plan) -> Path:
                 "async def upgrade(db: BaseDBAsyncClient) -> str:\n"
                 "    return SCHEMA_BY_DIALECT[db.capabilities.dialect]"
             )
-            written.write_text(_UPGRADE.sub(lambda _: upgrade, generated))
+            written.write_text(AERICH_UPGRADE.sub(lambda _: upgrade, generated))
         _run(project, [["ruff", "format", "--quiet", str(written)]], sqlite_url)
     return written
 

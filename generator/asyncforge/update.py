@@ -5,12 +5,23 @@ option changes, conflicts reported, registries joined, migrations kept in one li
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from . import dependencies
 from .errors import GeneratorError, warn
-from .migrations import alembic_versions, heads, write_jsonb_conversion, write_merge
+from .migrations import (
+    AERICH_UPGRADE,
+    UPDATED_AT_NAME,
+    aerich_updated_at,
+    alembic_versions,
+    heads,
+    tables_without_updated_at,
+    write_jsonb_conversion,
+    write_merge,
+    write_updated_at,
+)
 from .processes import run_phase, uv_executable
 from .project import (
     commit_for_now,
@@ -51,6 +62,8 @@ class UpdateReport:
     `migrations`), relative to the project."""
     jsonb: str | None = None
     """The migration written to make the JSON columns of resources made before jsonb."""
+    updated_at: str | None = None
+    """The migration written to give `updated_at` to the tables of resources made before it."""
     imports: list[str] = field(default_factory=list)
     """The team's files whose imports of moved platform modules were rewritten (`relayout`)."""
 
@@ -149,6 +162,7 @@ def update(
             )
     start = git(project, "rev-parse", "HEAD").strip()
     heads_before = _migration_heads(project)
+    aerich_before = set(_aerich_migrations(project).glob("*.py"))
     locked_before = dependencies.locked_packages(project)
     run_copier_update(project, changes, vcs_ref=vcs_ref, quiet=quiet)
     join_registry_additions(package_dir(project))
@@ -163,16 +177,18 @@ def update(
         finally:
             git(project, "reset", "--quiet", start)
         conflicts = conflicts_in(project)
-    merge = jsonb = None
+    merge = jsonb = updated_at = None
     imports: list[Path] = []
     if not conflicts:
         lock(project, quiet=quiet, kept=locked_before)  # options bring dependencies
         merge = _join_new_migration_heads(project, heads_before)
         jsonb = _convert_json_columns(project)
+        updated_at = _give_updated_at(project, aerich_before)
         imports = _rewrite_moved_imports(project, quiet=quiet)
     return UpdateReport(
         changed=status(project), conflicts=conflicts, resources=resources, merge=merge,
-        jsonb=jsonb, imports=[str(path.relative_to(project)) for path in imports],
+        jsonb=jsonb, updated_at=updated_at,
+        imports=[str(path.relative_to(project)) for path in imports],
     )  # fmt: skip
 
 
@@ -214,3 +230,71 @@ def _convert_json_columns(project: Path) -> str | None:
     ]
     written = write_jsonb_conversion(versions, columns)
     return None if written is None else str(written.relative_to(project))
+
+
+def _aerich_migrations(project: Path) -> Path:
+    return package_dir(project) / "db" / "migrations" / "models"
+
+
+def _give_updated_at(project: Path, aerich_before: set[Path]) -> str | None:
+    """The migration that gives `updated_at` to the team's tables made before it (see
+    `migrations`), relative to the project; `aerich_before`: the Aerich migrations before the
+    update (those it brought are the template's own)."""
+    made = find_resources(project).values()  # by hand: its model says whether it has the column
+    team = sorted(r.name for r in made if r.origin == "asyncforge add resource")
+    versions, models = alembic_versions(package_dir(project)), _aerich_migrations(project)
+    if versions.is_dir():
+        written = write_updated_at(versions, tables_without_updated_at(versions, team))
+    elif models.is_dir() and (tables := tables_without_updated_at(models, team)):
+        written = _write_aerich_updated_at(project, models, tables, aerich_before)
+    else:
+        return None
+    if written is None:
+        return None
+    ruff = [uv_executable(), "run", "--frozen", "ruff", "format", "--quiet", str(written)]
+    run_phase("format the migration", [ruff], project)
+    return str(written.relative_to(project))
+
+
+def _write_aerich_updated_at(
+    project: Path, models: Path, tables: list[str], before: set[Path]
+) -> Path:
+    """Aerich compares the models with its newest migration's state: the template's migrations
+    this update brought are set aside meanwhile, so that it compares with the team's newest and
+    writes, for each dialect, what the team's tables need; that, filled from `created_at`, is
+    numbered after every migration and keeps the models' whole state."""
+    arrived = sorted(set(models.glob("*.py")) - before)
+    generated: dict[str, tuple[str, str]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for path in arrived:
+            path.rename(Path(scratch) / path.name)
+        try:
+            for dialect, url in (
+                ("sqlite", f"sqlite:///{scratch}/migrate.db"),
+                ("postgres", "postgresql://migrations@127.0.0.1:9/offline"),  # never connected
+            ):
+                present = set(models.glob("*.py"))
+                aerich = [uv_executable(), "run", "--frozen", "aerich", "migrate", "--offline"]
+                ran = run_phase(
+                    "write the migration",
+                    [[*aerich, "--name", UPDATED_AT_NAME]],
+                    project,
+                    {"DATABASE_URL": url},
+                )
+                written = sorted(set(models.glob("*.py")) - present)
+                if not ran.ok or len(written) != 1:
+                    raise GeneratorError(f"aerich could not write the migration: {ran.tail()}")
+                whole = written[0].read_text()
+                written[0].unlink()
+                upgrade = AERICH_UPGRADE.search(whole)
+                if upgrade is None:
+                    raise GeneratorError(f"aerich wrote a migration of an unknown shape: {whole}")
+                generated[dialect] = (upgrade["sql"], whole)
+        finally:
+            for path in arrived:
+                (Path(scratch) / path.name).rename(path)
+    numbers = [int(path.name.split("_", 1)[0]) for path in models.glob("*.py")]
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    migration = models / f"{max(numbers, default=-1) + 1}_{stamp}_{UPDATED_AT_NAME}.py"
+    migration.write_text(aerich_updated_at(generated, tables))
+    return migration

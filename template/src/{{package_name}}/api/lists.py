@@ -105,10 +105,10 @@ def _base(annotation: Any) -> type:
 
 def _listed(name: str, bodies: type[BaseModel]) -> _Listed:
     """A listed field, typed as a request body types it; those the service sets (the id, the
-    owner, the time of creation, once indexed) as the service writes them."""
+    owner, the times of creation and of the last change) as the service writes them."""
     if name == "id" or name == "owner_id":
         return _Listed(name, KeyValue, int, False)
-    if name == "created_at":
+    if name in ("created_at", "updated_at"):
         return _Listed(name, Timestamp, datetime, False)
     declared = bodies.model_fields[name]
     value, optional = _unwrapped(declared.annotation)

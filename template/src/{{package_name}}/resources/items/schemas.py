@@ -41,6 +41,7 @@ class ItemRead(BaseModel):
     description: str | None
     price: StoredAmount
     created_at: Timestamp
+    updated_at: Timestamp
     processed_at: Timestamp | None
 
 

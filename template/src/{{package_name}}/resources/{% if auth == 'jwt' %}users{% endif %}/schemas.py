@@ -34,6 +34,7 @@ class UserRead(BaseModel):
     is_active: bool
     is_admin: bool
     created_at: Timestamp
+    updated_at: Timestamp
 
 
 class UserRecord(UserRead):
