@@ -1,4 +1,4 @@
-"""Loopback ports for the servers the tests start (Granian, PgBouncer, redis-server).
+"""Loopback ports for the servers the tests start (the production server, a pooler, a cache).
 
 A port the kernel hands out for `bind(0)` comes from the range it also gives every outgoing
 connection, so between the probe closing it and the server binding it, a client socket of any

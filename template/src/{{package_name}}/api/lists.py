@@ -29,7 +29,7 @@ import inspect
 import json
 import types
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -273,12 +273,13 @@ def list_parameters(
             sort=_sort(given["sort"], fields) if given["sort"] is not None else (),
             limit=given["limit"],
             offset=given["offset"],
+            count_limit=request.app.state.settings.list_count_limit,
         )
         if given["cursor"] is not None:
             if given["offset"]:
                 raise _invalid("cursor", "a cursor says where the page starts: drop offset", None)
             after = cursor.decode(given["cursor"], query)
-            query = ListQuery(query.conditions, query.sort, query.limit, 0, after)
+            query = replace(query, after=after)
         return ListRequest(query, cursor, _included(given.get("include"), includes))
 
     read.__signature__ = inspect.Signature(  # type: ignore[attr-defined]

@@ -42,6 +42,9 @@ class ListQuery:
     offset: int = 0
     after: tuple[Any, ...] | None = None
     """The `order` values of the last row seen: the page starts after it."""
+    count_limit: int = 10_000
+    """Rows are counted up to this many: past it, the page's `total` is `None` (a count costs
+    what it counts, on every page)."""
 
     @property
     def order(self) -> tuple[SortKey, ...]:
@@ -101,8 +104,8 @@ class KeptByShape(Generic[Built]):
 @dataclass(slots=True)
 class Page(Generic[Read]):
     rows: list[Read]
-    total: int
-    """Rows that meet the conditions, on every page."""
+    total: int | None
+    """Rows that meet the conditions, on every page; `None` past the query's `count_limit`."""
     last: tuple[Any, ...] | None = None
     """The `order` values of the page's last row when more rows follow; `None` on the last
     page."""

@@ -80,7 +80,8 @@ async def process_item_again(
 @router.get("", responses=error_responses(422, 503))
 async def list_items(database: DatabaseDep, listed: Listed) -> ItemPage:
     """One page of items, filtered and sorted as the parameters say (by id without `sort`), with
-    their total number and `next_cursor`, which the next page starts from."""
+    their total number (null past `LIST_COUNT_LIMIT`) and `next_cursor`, which the next page
+    starts from."""
     async with database.reader() as unit:
         page = await ItemRepository(unit).page(listed.query)
     return ItemPage.model_construct(items=page.rows, **listed.answer(page))

@@ -60,7 +60,7 @@ class ProcessingStatus(BaseModel):
 
 class ItemPage(BaseModel):
     items: list[ItemRead]
-    total: int
+    total: int | None  # null past LIST_COUNT_LIMIT rows
     limit: int
     offset: int
     next_cursor: str | None
