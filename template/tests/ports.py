@@ -49,7 +49,7 @@ def _reserve(port: int) -> bool:
 
 def free_port(also_above: int = 0) -> int:
     """A free loopback port no other test process holds; with `also_above`, the port that far
-    above it is free and held too (a Redis Cluster node's bus listens 10000 above its port)."""
+    above it is free and held too (a cluster node whose bus listens that far above its own port)."""
     highest = _ephemeral_start() - 1 - also_above
     for _ in range(1000):
         port = random.randint(LOWEST, highest)

@@ -1,7 +1,9 @@
-"""Accounts: who am I, and new accounts (by admins, or by anyone when
-`AUTH_OPEN_REGISTRATION=true`)."""
+"""Accounts: who am I, new accounts (by admins, or by anyone when
+`AUTH_OPEN_REGISTRATION=true`), and the list of them for admins."""
 
-from fastapi import APIRouter, HTTPException, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from ...api.deps import (
     AuthenticatorDep,
@@ -12,16 +14,31 @@ from ...api.deps import (
     SettingsDep,
 )
 from ...api.errors import error_responses
+from ...api.lists import ListRequest, list_parameters
 from ...api.paths import V1
+from ...api.policy import admins_only
 from ...api.routes import ResourceRoute
 from ...auth import unauthorized
 from ...db.data import ConflictError
 from .repository import UserRepository
-from .schemas import UserCreate, UserRead
+from .schemas import UserCreate, UserPage, UserRead
 
 router = APIRouter(prefix=f"{V1}/users", tags=["users"], route_class=ResourceRoute)
 TAKEN = "An account with this email exists"
 TOO_MANY = "Too many accounts created from this address; try again later"
+Listed = Annotated[ListRequest, Depends(list_parameters(UserCreate, UserRepository.listed_by))]
+
+
+@router.get("", responses=error_responses(422, 503))
+@admins_only
+async def list_users(database: DatabaseDep, listed: Listed) -> UserPage:
+    """One page of accounts, for admins: filtered and sorted as the parameters say (by id
+    without `sort`), with their total number (null past `LIST_COUNT_LIMIT`) and `next_cursor`,
+    which the next page starts from."""
+    async with database.reader() as unit:
+        page = await UserRepository(unit).page(listed.query)
+    users = [UserRead.model_validate(user, from_attributes=True) for user in page.rows]
+    return UserPage.model_construct(users=users, **listed.answer(page))
 
 
 @router.get("/me", responses=error_responses(401, 503))

@@ -43,6 +43,14 @@ class UserRecord(UserRead):
     password_hash: str
 
 
+class UserPage(BaseModel):
+    users: list[UserRead]
+    total: int | None  # null past LIST_COUNT_LIMIT rows
+    limit: int
+    offset: int
+    next_cursor: str | None
+
+
 class RefreshTokenRecord(BaseModel):
     id: int
     user_id: int
