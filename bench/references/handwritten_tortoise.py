@@ -21,6 +21,7 @@ class Item(Model):
     description = fields.TextField(null=True)
     price = fields.DecimalField(max_digits=10, decimal_places=2)
     created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
     processed_at = fields.DatetimeField(null=True)
 
     class Meta:
@@ -56,7 +57,8 @@ async def list_items(limit: int = 20, offset: int = 0) -> ItemPage:
 
 
 async def mark_processed(item_id: int) -> None:
-    await Item.filter(id=item_id).update(processed_at=datetime.now(UTC))
+    now = datetime.now(UTC)
+    await Item.filter(id=item_id).update(processed_at=now, updated_at=now)
 
 
 @app.post("/api/v1/items", status_code=201)

@@ -7,7 +7,10 @@ from contextlib import asynccontextmanager
 import asyncpg
 from starlette.applications import Starlette
 
-READ = "SELECT id, name, description, price, created_at, processed_at FROM items WHERE id = $1"
+READ = (
+    "SELECT id, name, description, price, created_at, updated_at, processed_at "
+    "FROM items WHERE id = $1"
+)
 
 
 @asynccontextmanager

@@ -27,6 +27,7 @@ class ItemOut(BaseModel):
     description: str | None
     price: Price
     created_at: datetime
+    updated_at: datetime
     processed_at: datetime | None
 
 

@@ -25,6 +25,7 @@ async def read_item(request: Request) -> JSONResponse:
             "description": row["description"],
             "price": float(row["price"]),
             "created_at": row["created_at"].isoformat(),
+            "updated_at": row["updated_at"].isoformat(),
             "processed_at": processed.isoformat() if processed else None,
         }
     )

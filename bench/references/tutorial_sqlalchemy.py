@@ -34,6 +34,7 @@ class Item(Base):
     description: Mapped[str | None] = mapped_column(Text)
     price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -65,13 +66,15 @@ async def list_items(session: Session, limit: int = 20, offset: int = 0) -> Item
 async def mark_processed(item_id: int) -> None:
     async with SessionLocal() as session:
         now = datetime.now(UTC)
-        await session.execute(update(Item).where(Item.id == item_id).values(processed_at=now))
+        changed = {"processed_at": now, "updated_at": now}
+        await session.execute(update(Item).where(Item.id == item_id).values(changed))
         await session.commit()
 
 
 @app.post("/api/v1/items", status_code=201, response_model=ItemOut)
 async def create_item(payload: ItemIn, background: BackgroundTasks, session: Session) -> Item:
-    item = Item(**payload.model_dump(), created_at=datetime.now(UTC))
+    now = datetime.now(UTC)
+    item = Item(**payload.model_dump(), created_at=now, updated_at=now)
     session.add(item)
     await session.commit()
     schedule(background, mark_processed, item.id)
