@@ -19,6 +19,23 @@ ROOT = Path(__file__).resolve().parents[1]
 IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
 
 
+MIGRATE = {"sqlalchemy": ["alembic", "upgrade", "head"], "tortoise": ["aerich", "upgrade"]}
+"""The contract's migration command of each ORM, run in a project."""
+
+
+def project_tool(project: Path, command: list[str], database_url: str) -> str:
+    """One of the project's own tools (`alembic check`, `aerich upgrade`...), in its environment
+    on `database_url`: what it printed, once it succeeded."""
+    completed = subprocess.run(
+        [checks.uv_executable(), "run", "--frozen", *command], cwd=project,
+        env=checks.child_environment({"DATABASE_URL": database_url}),
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    return completed.stdout
+
+
 DEPLOYMENT_SECRETS = {"AUTH_SECRET_KEY": secrets.token_urlsafe(48)}
 """What a deployment puts in the environment: compose refuses to start the API of a service with
 users without a signing key."""

@@ -16,12 +16,14 @@ from asyncforge.project import copy_template
 
 from .helpers import (
     BIN,
+    MIGRATE,
     RELEASES,
     ROOT,
     add_a_router_and_change_a_setting,
     asyncforge,
     commit_all,
     git,
+    project_tool,
     template_with_releases,
 )
 
@@ -188,17 +190,6 @@ def write_code_of_our_own(package: Path, tests: Path) -> None:
 CREATED = "2020-02-29 12:00:00.000000+00:00"
 
 
-def migrate(service: Path, orm: str, database: Path) -> None:
-    """The service's migrations, as its deployment runs them, on a SQLite file."""
-    command = ["alembic", "upgrade", "head"] if orm == "sqlalchemy" else ["aerich", "upgrade"]
-    environment = checks.child_environment({"DATABASE_URL": f"sqlite:///{database}"})
-    completed = subprocess.run(
-        [checks.uv_executable(), "run", "--frozen", *command], cwd=service, env=environment,
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("orm", "auth"),
@@ -229,7 +220,7 @@ def test_a_service_with_a_teams_resources_updates_from_the_newest_release(
     write_code_of_our_own(service / "src" / "shop", service / "tests")
     commit_all(service, "Code of our own")
     kept = tmp_path / "kept.db"
-    migrate(service, orm, kept)
+    project_tool(service, MIGRATE[orm], f"sqlite:///{kept}")
     with sqlite3.connect(kept) as database:
         database.execute(
             "INSERT INTO items (name, price, created_at) VALUES ('kept', 1, ?)", (CREATED,)
@@ -248,7 +239,7 @@ def test_a_service_with_a_teams_resources_updates_from_the_newest_release(
     commit_all(service, "Update")
     installed = checks.install(service)
     assert installed.ok, installed.tail()
-    migrate(service, orm, kept)
+    project_tool(service, MIGRATE[orm], f"sqlite:///{kept}")
     with sqlite3.connect(kept) as database:
         for table in ("items", "orders"):
             times = database.execute(f"SELECT created_at, updated_at FROM {table}").fetchall()

@@ -8,7 +8,7 @@ import pytest
 from asyncforge.matrix import backends as services
 from asyncforge.matrix import checks
 
-MIGRATE = {"sqlalchemy": ["alembic", "upgrade", "head"], "tortoise": ["aerich", "upgrade"]}
+from .helpers import MIGRATE
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ import yaml
 from asyncforge.matrix import all_combinations
 from asyncforge.project import read_answers
 
-from .helpers import ROOT, docker_compose
+from .helpers import MIGRATE, ROOT, docker_compose
 
 # Jinja's delimiters as a template writes them; a Python dict such as {1: {"a": 2}} does not match.
 JINJA_SYNTAX = re.compile(r"\{\{-?\s|\s-?\}\}|\{%|%\}|\{#|#\}")
@@ -326,10 +326,6 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
 
-    migrate_command = {
-        "sqlalchemy": ["alembic", "upgrade", "head"],
-        "tortoise": ["aerich", "upgrade"],
-    }
     answers = answers_of(project)
     celery = answers["tasks"] == "celery"
     expected = {"api", "migrate", "postgres"}
@@ -342,7 +338,7 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
         broker = services["worker"]["environment"].get("CELERY_BROKER_URL", "")
         assert broker.startswith("amqp://") is (not answers["redis"])
         assert services["worker"]["command"][:3] == ["celery", "-A", "my_service.jobs.worker"]
-    assert services["migrate"]["command"] == migrate_command[answers_of(project)["orm"]]
+    assert services["migrate"]["command"] == MIGRATE[answers_of(project)["orm"]]
     assert services["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["api"]["environment"]["DATABASE_URL"].startswith("postgresql://")
 

@@ -5,7 +5,6 @@ on both), with nothing pending between models and migrations. A newer template r
 every resource through `asyncforge update`, keeping the team's edits."""
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from asyncforge.matrix import backends as services
 from asyncforge.matrix import checks
 
-from .helpers import asyncforge, commit_all, committed_template, git
+from .helpers import MIGRATE, asyncforge, commit_all, committed_template, git, project_tool
 
 PROJECTS = [
     pytest.param(
@@ -83,17 +82,11 @@ def _status(service: Path) -> list[str]:
 def _nothing_pending(service: Path, orm: str, scratch: Path) -> None:
     """The models and the migrations agree: Alembic's check at head, Aerich's offline diff."""
     if orm == "sqlalchemy":
-        commands = [["alembic", "upgrade", "head"], ["alembic", "check"]]
+        commands = [MIGRATE[orm], ["alembic", "check"]]
     else:
         commands = [["aerich", "migrate", "--offline", "--name", "pending"]]
-    environment = checks.child_environment({"DATABASE_URL": f"sqlite:///{scratch}/check.db"})
     for command in commands:
-        completed = subprocess.run(
-            [checks.uv_executable(), "run", "--frozen", *command], cwd=service, env=environment,
-            capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
-        output = completed.stdout + completed.stderr
-        assert completed.returncode == 0, output
+        output = project_tool(service, command, f"sqlite:///{scratch}/check.db")
     if orm == "tortoise":
         assert "No changes detected" in output, output
 

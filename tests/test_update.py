@@ -17,12 +17,14 @@ from asyncforge.project import CONFLICT_MARKER, read_answers
 
 from .helpers import (
     BIN,
+    MIGRATE,
     RELEASES,
     ROOT,
     add_a_router_and_change_a_setting,
     commit_all,
     committed_template,
     git,
+    project_tool,
     template_with_releases,
 )
 from .helpers import asyncforge as run_asyncforge
@@ -434,14 +436,10 @@ def test_users_turned_on_after_the_teams_own_migrations_are_joined_to_them(
     merge = versions / "0004_join_the_template_s_migrations_and_ours.py"
     assert f"{merge.relative_to(service)}: joins" in result.stdout
     assert 'down_revision: str | Sequence[str] | None = ("0003", "users_0002")' in merge.read_text()
-    environment = checks.child_environment({"DATABASE_URL": f"sqlite:///{tmp_path}/check.db"})
-    for command in (["alembic", "upgrade", "head"], ["alembic", "check"], ["alembic", "heads"]):
-        completed = subprocess.run(
-            [checks.uv_executable(), "run", "--frozen", *command], cwd=service, env=environment,
-            capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
-        assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert completed.stdout.split() == ["0004", "(head)"]
+    database_url = f"sqlite:///{tmp_path}/check.db"
+    for command in (MIGRATE["sqlalchemy"], ["alembic", "check"]):
+        project_tool(service, command, database_url)
+    assert project_tool(service, ["alembic", "heads"], database_url).split() == ["0004", "(head)"]
     for phase in (checks.lint(service), checks.typecheck(service)):  # registries joined, too
         assert phase.ok, phase.tail()
 

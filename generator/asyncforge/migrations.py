@@ -11,8 +11,12 @@ numbered after the team's last, so that the service starts and migrates as befor
   team's last, each row's value its `created_at`."""
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from .errors import GeneratorError
+from .processes import run_phase, uv_executable
 
 _REVISION = re.compile(r'^revision: str = "(?P<id>[^"]+)"$', re.MULTILINE)
 _DOWN = re.compile(r"^down_revision: [^=]+= (?P<value>.+)$", re.MULTILINE)
@@ -204,6 +208,46 @@ AERICH_UPGRADE = re.compile(
     r'async def upgrade\(db: BaseDBAsyncClient\) -> str:\n    return """(?P<sql>.*?)"""', re.S
 )
 """The statements of a migration as `aerich migrate` writes it."""
+
+
+@dataclass(frozen=True)
+class AerichMigration:
+    """A migration as `aerich migrate` wrote it for one dialect."""
+
+    name: str
+    text: str
+    sql: str
+    """Its upgrade's statements."""
+
+
+def aerich_offline(
+    project: Path, folder: Path, name: str, scratch: Path
+) -> dict[str, AerichMigration]:
+    """What `aerich migrate --offline --name NAME` writes in `folder` for each dialect the
+    service runs on (on a SQLite file in `scratch`; at a PostgreSQL address it never connects
+    to), each file removed once read."""
+    written = {}
+    for dialect, url in (
+        ("sqlite", f"sqlite:///{scratch}/migrate.db"),
+        ("postgres", "postgresql://migrations@127.0.0.1:9/offline"),
+    ):
+        present = set(folder.glob("*.py"))
+        aerich = [uv_executable(), "run", "--frozen", "aerich", "migrate", "--offline"]
+        ran = run_phase(
+            "aerich migrate", [[*aerich, "--name", name]], project, {"DATABASE_URL": url}
+        )
+        found = sorted(set(folder.glob("*.py")) - present)
+        if not ran.ok or len(found) != 1:
+            raise GeneratorError(f"aerich could not write a migration in {project}: {ran.tail(5)}")
+        text = found[0].read_text()
+        found[0].unlink()
+        upgrade = AERICH_UPGRADE.search(text)
+        if upgrade is None:
+            raise GeneratorError(f"aerich wrote a migration of an unknown shape: {found[0]}")
+        written[dialect] = AerichMigration(found[0].name, text, upgrade["sql"])
+    return written
+
+
 _ADDED = re.compile(r'ALTER TABLE "(?P<table>\w+)" ADD "updated_at" (?P<type>\w+) NOT NULL;')
 _INDEXED = re.compile(
     r'CREATE INDEX (?:IF NOT EXISTS )?"(?P<name>\w+)" ON "(?P<table>\w+)" '
@@ -263,22 +307,23 @@ def _aerich_updated_at(sql: str, tables: list[str], dialect: str) -> list[str]:
     return kept
 
 
-def aerich_updated_at(generated: dict[str, tuple[str, str]], tables: list[str]) -> str:
+def aerich_updated_at(generated: dict[str, AerichMigration], tables: list[str]) -> str:
     """The Aerich migration of `tables`' `updated_at`, from what `aerich migrate` wrote for each
-    dialect (`{dialect: (its upgrade SQL, the whole file)}`): its statements for those tables,
-    and its models' state (what the next `aerich migrate` compares the models with)."""
+    dialect: its statements for those tables, and its models' state (what the next `aerich
+    migrate` compares the models with)."""
     by_dialect = ""
-    for dialect, (sql, _) in generated.items():
-        statements = "".join(f"    {s}\n" for s in _aerich_updated_at(sql, tables, dialect))
+    for dialect, migration in generated.items():
+        kept = _aerich_updated_at(migration.sql, tables, dialect)
+        statements = "".join(f"    {s}\n" for s in kept)
         by_dialect += f'    "{dialect}": """\n{statements}""",\n'
-    postgres_sql, whole = generated["postgres"]
+    postgres = generated["postgres"]
     dropped = [
         f'    DROP INDEX IF EXISTS "{found["name"]}";'
-        for line in postgres_sql.splitlines()
+        for line in postgres.sql.splitlines()
         if (found := _INDEXED.fullmatch(line.strip())) and found["table"] in tables
     ]
     dropped += [f'    ALTER TABLE "{table}" DROP COLUMN "updated_at";' for table in tables]
-    state = _STATE.search(whole)
+    state = _STATE.search(postgres.text)
     if state is None:
         raise ValueError("aerich wrote a migration without MODELS_STATE")
     return AERICH_UPDATED_AT.format(

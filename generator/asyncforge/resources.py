@@ -20,7 +20,7 @@ import yaml
 
 from .collisions import READ_ATTRIBUTES, BaseRef, ReadAttributes, collisions
 from .errors import GeneratorError
-from .migrations import AERICH_UPGRADE
+from .migrations import AERICH_UPGRADE, aerich_offline
 from .processes import run_phase, uv_executable
 from .project import (
     ANSWERS_FILE,
@@ -455,32 +455,16 @@ def _migrate(project: Path, chosen: Plan) -> Path:
             [written] = set(folder.glob("*.py")) - before
         else:
             folder = chosen.package / "db" / "migrations" / "models"
-            before = set(folder.glob("*.py"))
-            statements = {}
-            for dialect, url in (
-                ("sqlite", sqlite_url),
-                ("postgres", "postgresql://migrations@127.0.0.1:9/offline"),  # never connected
-            ):
-                _run(
-                    project,
-                    [["aerich", "migrate", "--offline", "--name", f"create_{chosen.name}"]],
-                    url,
-                )
-                [written] = set(folder.glob("*.py")) - before
-                generated = written.read_text()
-                found = AERICH_UPGRADE.search(generated)
-                if found is None:
-                    raise GeneratorError(f"aerich wrote a migration of an unknown shape: {written}")
-                statements[dialect] = found["sql"]
-                if dialect == "sqlite":
-                    written.unlink()
-            by_dialect = "".join(f'    "{d}": """{sql}""",\n' for d, sql in statements.items())
+            generated = aerich_offline(project, folder, f"create_{chosen.name}", Path(scratch))
+            by_dialect = "".join(f'    "{d}": """{m.sql}""",\n' for d, m in generated.items())
             upgrade = (
                 f"SCHEMA_BY_DIALECT = {{\n{by_dialect}}}\n\n\n"
                 "async def upgrade(db: BaseDBAsyncClient) -> str:\n"
                 "    return SCHEMA_BY_DIALECT[db.capabilities.dialect]"
             )
-            written.write_text(AERICH_UPGRADE.sub(lambda _: upgrade, generated))
+            postgres = generated["postgres"]
+            written = folder / postgres.name
+            written.write_text(AERICH_UPGRADE.sub(lambda _: upgrade, postgres.text))
         _run(project, [["ruff", "format", "--quiet", str(written)]], sqlite_url)
     return written
 

@@ -12,8 +12,8 @@ from typing import Any
 from . import dependencies
 from .errors import GeneratorError, warn
 from .migrations import (
-    AERICH_UPGRADE,
     UPDATED_AT_NAME,
+    aerich_offline,
     aerich_updated_at,
     alembic_versions,
     heads,
@@ -264,32 +264,11 @@ def _write_aerich_updated_at(
     writes, for each dialect, what the team's tables need; that, filled from `created_at`, is
     numbered after every migration and keeps the models' whole state."""
     arrived = sorted(set(models.glob("*.py")) - before)
-    generated: dict[str, tuple[str, str]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for path in arrived:
             path.rename(Path(scratch) / path.name)
         try:
-            for dialect, url in (
-                ("sqlite", f"sqlite:///{scratch}/migrate.db"),
-                ("postgres", "postgresql://migrations@127.0.0.1:9/offline"),  # never connected
-            ):
-                present = set(models.glob("*.py"))
-                aerich = [uv_executable(), "run", "--frozen", "aerich", "migrate", "--offline"]
-                ran = run_phase(
-                    "write the migration",
-                    [[*aerich, "--name", UPDATED_AT_NAME]],
-                    project,
-                    {"DATABASE_URL": url},
-                )
-                written = sorted(set(models.glob("*.py")) - present)
-                if not ran.ok or len(written) != 1:
-                    raise GeneratorError(f"aerich could not write the migration: {ran.tail()}")
-                whole = written[0].read_text()
-                written[0].unlink()
-                upgrade = AERICH_UPGRADE.search(whole)
-                if upgrade is None:
-                    raise GeneratorError(f"aerich wrote a migration of an unknown shape: {whole}")
-                generated[dialect] = (upgrade["sql"], whole)
+            generated = aerich_offline(project, models, UPDATED_AT_NAME, Path(scratch))
         finally:
             for path in arrived:
                 (Path(scratch) / path.name).rename(path)

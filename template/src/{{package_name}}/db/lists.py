@@ -47,6 +47,15 @@ class ListQuery:
     what it counts, on every page)."""
 
     @property
+    def counted_at_most(self) -> int:
+        """What the count statement reads at most: one past `count_limit`, to know it passed."""
+        return self.count_limit + 1
+
+    def total(self, counted: int) -> int | None:
+        """The page's `total` of the rows the count statement counted."""
+        return counted if counted <= self.count_limit else None
+
+    @property
     def order(self) -> tuple[SortKey, ...]:
         """The sort asked for, ties broken by id."""
         if any(key.field == "id" for key in self.sort):
