@@ -7,16 +7,10 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from ..settings import Settings
-from .access import (
-    AdminUser,
-    CurrentUser,
-    FindUser,
-    OptionalUser,
-    Principal,
-    public,
-    unauthorized,
-)
+from .access import AdminUser, CurrentUser, OptionalUser, public, unauthorized
+from .callers import Callers, FindCaller, Principal
 from .passwords import HashingBusy, Passwords
+from .roles import Role
 from .secret import signing_key
 from .tokens import AccessTokens
 
@@ -26,6 +20,7 @@ __all__ = [
     "CurrentUser",
     "OptionalUser",
     "Principal",
+    "Role",
     "install",
     "public",
     "unauthorized",
@@ -33,10 +28,10 @@ __all__ = [
 
 
 class Authenticator:
-    """What signing in needs, made once per app: the token codec, the password hashing and how
-    to find an active user."""
+    """What signing in needs, made once per app: the token codec, the password hashing and the
+    callers of tokens."""
 
-    def __init__(self, settings: Settings, find_user: FindUser) -> None:
+    def __init__(self, settings: Settings, find_caller: FindCaller) -> None:
         self.tokens = AccessTokens(
             signing_key(settings),
             issuer=settings.auth_issuer,
@@ -44,12 +39,12 @@ class Authenticator:
             lifetime_seconds=settings.auth_access_token_seconds,
         )
         self.passwords = Passwords.from_settings(settings)
-        self.find_user = find_user
+        self.callers = Callers(find_caller, settings.auth_revocation_seconds)
 
 
-def install(app: FastAPI, settings: Settings, find_user: FindUser) -> None:
+def install(app: FastAPI, settings: Settings, find_caller: FindCaller) -> None:
     """Refuses to make the app without a strong signing key (see `secret`)."""
-    app.state.auth = Authenticator(settings, find_user)
+    app.state.auth = Authenticator(settings, find_caller)
     retry_after = str(settings.retry_after_seconds)
 
     async def busy(_: Request, __: Exception) -> JSONResponse:

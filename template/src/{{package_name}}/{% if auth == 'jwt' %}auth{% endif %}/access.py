@@ -7,7 +7,6 @@ of a resource router gets `current_user` from the resources' route class
 (`api.routes.ResourceRoute`)."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, Security, status
@@ -18,7 +17,7 @@ from fastapi.security import OAuth2PasswordBearer
 from ..api.errors import error_responses
 from ..api.paths import V1
 from ..api.policy import is_admins_only
-from ..db import Database
+from .callers import Principal
 from .tokens import InvalidToken
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -34,19 +33,6 @@ bearer = OAuth2PasswordBearer(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The signed-in caller, as the database says now (not as the token said)."""
-
-    id: int
-    email: str
-    is_admin: bool
-
-
-FindUser = Callable[[Database, int], Awaitable[Principal | None]]
-"""The active user with this id, or `None`: given by the users resource to `auth.install`."""
-
-
 def unauthorized(detail: str) -> HTTPException:
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
@@ -56,16 +42,16 @@ def unauthorized(detail: str) -> HTTPException:
 async def optional_user(
     request: Request, token: Annotated[str | None, Security(bearer)]
 ) -> Principal | None:
-    """The caller, or `None` without a token; a token that is not valid, or whose user is gone
-    or deactivated, answers 401."""
+    """The caller, or `None` without a token; a token that is not valid, whose user is gone or
+    deactivated, or whose sign-in ended, answers 401."""
     if token is None:
         return None
     state = request.app.state
     try:
-        user_id = state.auth.tokens.user_id(token)
+        bearer_of = state.auth.tokens.read(token)
     except InvalidToken:
         raise unauthorized("The access token is not valid") from None
-    user: Principal | None = await state.auth.find_user(state.database, user_id)
+    user: Principal | None = await state.auth.callers.find(state.database, bearer_of)
     if user is None:
         raise unauthorized("The access token is not valid")
     return user

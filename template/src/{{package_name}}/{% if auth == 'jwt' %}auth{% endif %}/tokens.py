@@ -3,6 +3,9 @@ without a database round trip. The algorithm is pinned, so `alg: none` and a tok
 another algorithm are refused; every registered claim is required and `iss` and `aud` must be
 this service's.
 
+An access token names its sign-in (`sid`: the family of refresh tokens it came with), so that
+ending the sign-in ends its access tokens too (see `callers`).
+
 Refresh tokens are opaque random strings; only their SHA-256 digest is stored (see the users
 resource), so a copy of the database hands out no working token."""
 
@@ -10,19 +13,29 @@ import hashlib
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 
 import jwt
 
 from ..api.fields import MAX_ID
 
 ALGORITHM = "HS256"
-REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "jti", "iss", "aud"]
+REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "jti", "iss", "aud", "sid"]
+LONGEST_SESSION = 32
 CLOCK_SKEW_SECONDS = 30
 """How far the clock of a host that checks a token may be off from the one that issued it."""
 
 
 class InvalidToken(Exception):
     """Expired, not yet valid, for another audience or issuer, badly signed or malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bearer:
+    """Whom a valid token was issued to, and in which sign-in."""
+
+    user_id: int
+    session: str
 
 
 class AccessTokens:
@@ -32,10 +45,11 @@ class AccessTokens:
         self.audience = audience
         self.lifetime_seconds = lifetime_seconds
 
-    def issue(self, user_id: int) -> str:
+    def issue(self, user_id: int, session: str) -> str:
         now = int(time.time())
         claims = {
             "sub": str(user_id),
+            "sid": session,
             "iat": now,
             "nbf": now,
             "exp": now + self.lifetime_seconds,
@@ -45,8 +59,8 @@ class AccessTokens:
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
-    def user_id(self, token: str) -> int:
-        """The user a valid token was issued to."""
+    def read(self, token: str) -> Bearer:
+        """The user and sign-in a valid token was issued to."""
         try:
             claims = jwt.decode(
                 token,
@@ -64,7 +78,15 @@ class AccessTokens:
             raise InvalidToken("the subject is not a user id")
         if len(subject) > len(str(MAX_ID)) or int(subject) > MAX_ID:
             raise InvalidToken("the subject is not a user id")  # no row can have it
-        return int(subject)
+        session = claims["sid"]
+        if not (isinstance(session, str) and 0 < len(session) <= LONGEST_SESSION):
+            raise InvalidToken("the session is not one this service issues")
+        return Bearer(int(subject), session)
+
+
+def new_session() -> str:
+    """The id of a new sign-in: the family its refresh tokens share."""
+    return uuid.uuid4().hex
 
 
 def new_refresh_token() -> tuple[str, str]:

@@ -1,11 +1,13 @@
-"""Accounts: who am I, new accounts (by admins, or by anyone when
-`AUTH_OPEN_REGISTRATION=true`), and the list of them for admins."""
+"""Accounts: who am I and my password, new accounts (by admins, or by anyone when
+`AUTH_OPEN_REGISTRATION=true`), and running them for admins: list, read, deactivate, give a
+role, delete. Whatever ends an account's sign-ins ends its access tokens too (`auth.callers`)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from ...api.deps import (
+    AdminUser,
     AuthenticatorDep,
     CurrentUser,
     DatabaseDep,
@@ -14,18 +16,24 @@ from ...api.deps import (
     SettingsDep,
 )
 from ...api.errors import error_responses
+from ...api.fields import id_path
 from ...api.lists import ListRequest, list_parameters
 from ...api.paths import V1
 from ...api.policy import admins_only
 from ...api.routes import ResourceRoute
-from ...auth import unauthorized
+from ...auth import Role, unauthorized
+from ...db.clock import utcnow
 from ...db.data import ConflictError
-from .repository import UserRepository
-from .schemas import UserCreate, UserPage, UserRead
+from .repository import RefreshTokenRepository, UserRepository
+from .schemas import PasswordChange, UserChange, UserCreate, UserPage, UserRead
 
 router = APIRouter(prefix=f"{V1}/users", tags=["users"], route_class=ResourceRoute)
 TAKEN = "An account with this email exists"
 TOO_MANY = "Too many accounts created from this address; try again later"
+WRONG_PASSWORD = "The current password is not right"
+YOURSELF = "Admins change or delete their own account through another admin"
+STILL_REFERRED = {409: "A reference of another row refers to the user"}
+UserId = Annotated[int, id_path("user")]
 Listed = Annotated[ListRequest, Depends(list_parameters(UserCreate, UserRepository.listed_by))]
 
 
@@ -52,6 +60,113 @@ async def read_me(user: CurrentUser, database: DatabaseDep) -> UserRead:
 
 
 @router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(400, 401, 403, 413, 422, 429, 503, meaning={403: WRONG_PASSWORD}),
+)
+async def change_my_password(
+    change: PasswordChange,
+    request: Request,
+    user: CurrentUser,
+    database: DatabaseDep,
+    auth: AuthenticatorDep,
+    limiter: LoginLimiterDep,
+) -> Response:
+    """Change the signed-in user's password; the current one is required, and wrong attempts
+    count as failed sign-ins. Every other sign-in of the user ends; this one goes on."""
+    address = request.client.host if request.client else "unknown"
+    attempt = await limiter.attempt(user.email, address)
+    if attempt.retry_after is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail="Too many wrong passwords; try again later",
+            headers={"Retry-After": str(attempt.retry_after)},
+        )
+    async with database.reader() as unit:
+        stored = await UserRepository(unit).get(user.id)
+    if stored is None:
+        raise unauthorized("The access token is not valid")
+    matches, _ = await auth.passwords.verify(change.current_password, stored.password_hash)
+    if not matches:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=WRONG_PASSWORD)
+    await limiter.succeeded(attempt)
+    password_hash = await auth.passwords.hash(change.new_password)
+    async with database.transaction() as unit:
+        await UserRepository(unit).update(user.id, {"password_hash": password_hash})
+        await RefreshTokenRepository(unit).end_sessions(user.id, utcnow(), keeping=user.session)
+    auth.callers.forget(user.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{user_id}", responses=error_responses(404, 422, 503, resource="user"))
+@admins_only
+async def read_user(user_id: UserId, database: DatabaseDep) -> UserRead:
+    """One account, for admins."""
+    async with database.reader() as unit:
+        found = await UserRepository(unit).get(user_id)
+    if found is None:
+        raise _not_found(user_id)
+    return UserRead.model_validate(found, from_attributes=True)
+
+
+@router.patch(
+    "/{user_id}",
+    responses=error_responses(
+        400, 403, 404, 413, 422, 503, resource="user", meaning={403: YOURSELF}
+    ),
+)
+@admins_only
+async def change_user(
+    user_id: UserId,
+    change: UserChange,
+    admin: AdminUser,
+    database: DatabaseDep,
+    auth: AuthenticatorDep,
+) -> UserRead:
+    """Deactivate or reactivate an account, or give it a role (`admin`, `member`, or one the
+    service declares). Deactivating ends every sign-in of the account. An admin's own account
+    is changed by another admin, so that the last one cannot lock everyone out."""
+    if user_id == admin.id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=YOURSELF)
+    changes = change.model_dump(exclude_unset=True, exclude_none=True)
+    async with database.transaction() as unit:
+        changed = await UserRepository(unit).update(user_id, changes)
+        if changed is not None and changes.get("is_active") is False:
+            await RefreshTokenRepository(unit).end_sessions(user_id, utcnow())
+    if changed is None:
+        raise _not_found(user_id)
+    auth.callers.forget(user_id)
+    return UserRead.model_validate(changed, from_attributes=True)
+
+
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(
+        403, 404, 409, 422, 503, resource="user", meaning={403: YOURSELF, **STILL_REFERRED}
+    ),
+)
+@admins_only
+async def delete_user(
+    user_id: UserId, admin: AdminUser, database: DatabaseDep, auth: AuthenticatorDep
+) -> Response:
+    """Delete an account, its sign-ins and the rows it owns; refused with 409 while a reference
+    of another row refers to it (deactivate it instead)."""
+    if user_id == admin.id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=YOURSELF)
+    async with database.transaction() as unit:
+        deleted = await UserRepository(unit).delete(user_id)
+    if not deleted:
+        raise _not_found(user_id)
+    auth.callers.forget(user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _not_found(user_id: int) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"user {user_id} not found")
+
+
+@router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(
@@ -67,16 +182,16 @@ async def create_user(
     limiter: LoginLimiterDep,
     settings: SettingsDep,
 ) -> UserRead:
-    """Create an account. Admins may create any; anyone else only when open registration is
-    on, never an admin, and `AUTH_REGISTRATIONS_PER_ADDRESS` per client address in a window.
-    The email is stored lower-cased, one account per address."""
+    """Create an account. Admins may create any, with any role; anyone else only when open
+    registration is on, only a member, and `AUTH_REGISTRATIONS_PER_ADDRESS` per client address
+    in a window. The email is stored lower-cased, one account per address."""
     is_admin = caller is not None and caller.is_admin
     if not is_admin and not settings.auth_open_registration:
         if caller is None:
             raise unauthorized("Not authenticated")
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only admins may create accounts")
-    if payload.is_admin and not is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only admins may create admins")
+    if payload.role != Role.MEMBER and not is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only admins give roles")
     if not is_admin:
         address = request.client.host if request.client else "unknown"
         retry_after = await limiter.registration(address)
@@ -87,7 +202,7 @@ async def create_user(
                 headers={"Retry-After": str(retry_after)},
             )
     password_hash = await auth.passwords.hash(payload.password)
-    account = {"email": payload.email, "password_hash": password_hash, "is_admin": payload.is_admin}
+    account = {"email": payload.email, "password_hash": password_hash, "role": payload.role.value}
     try:
         async with database.autocommit() as unit:
             user = await UserRepository(unit).add(account)

@@ -5,12 +5,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from ...api.fields import Schema, Timestamp, storable_text
+from ...auth.roles import Role
 
 Email = Annotated[
     EmailStr,
     Field(max_length=320),
     AfterValidator(str.lower),  # one account per address, however it is capitalised
 ]
+GivenRole = Annotated[Role, Field(strict=False)]  # its value, as JSON gives it
 Password = Annotated[
     str,
     # Kept as typed, spaces included: sign-in compares what it is given.
@@ -23,7 +25,21 @@ Password = Annotated[
 class UserCreate(Schema):
     email: Email
     password: Password
-    is_admin: bool = False
+    role: GivenRole = Role.MEMBER
+
+
+class UserChange(Schema):
+    """What an admin changes of another account; a field left out stays as it is."""
+
+    is_active: bool | None = Field(
+        default=None, description="`false` ends every sign-in of the account and refuses new ones."
+    )
+    role: GivenRole | None = None
+
+
+class PasswordChange(Schema):
+    current_password: Annotated[str, Field(min_length=1, max_length=1024)]
+    new_password: Password
 
 
 class UserRead(BaseModel):
@@ -32,7 +48,7 @@ class UserRead(BaseModel):
     id: int
     email: str
     is_active: bool
-    is_admin: bool
+    role: str
     created_at: Timestamp
     updated_at: Timestamp
 

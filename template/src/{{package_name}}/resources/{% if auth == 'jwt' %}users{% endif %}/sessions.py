@@ -1,11 +1,11 @@
 """Signing in and out: a password buys an access token and a refresh token; a refresh token buys
 a new pair once (rotation), and presenting it a second time revokes every token descended from
-the same sign-in, since one of the two presenters has stolen it."""
+the same sign-in, since one of the two presenters has stolen it. A sign-in that ends (logout, a
+reused refresh token) ends its access tokens too: see `auth.callers`."""
 
 from asyncio import sleep
 from datetime import timedelta
 from typing import Annotated
-from uuid import uuid4
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
@@ -15,7 +15,7 @@ from ...api.errors import error_responses
 from ...api.paths import V1
 from ...api.routes import ResourceRoute
 from ...auth import Authenticator, public, unauthorized
-from ...auth.tokens import new_refresh_token, refresh_digest
+from ...auth.tokens import new_refresh_token, new_session, refresh_digest
 from ...db.clock import utcnow
 from ...settings import Settings
 from .repository import RefreshTokenRepository, UserRepository
@@ -32,20 +32,17 @@ async def _new_pair(
     auth: Authenticator,
     settings: Settings,
     user_id: int,
-    family: str | None = None,
+    session: str | None = None,
 ) -> TokenPair:
+    """A pair in the sign-in `session`, or in a new one."""
+    session = session or new_session()
     refresh_token, digest = new_refresh_token()
     expires_at = utcnow() + timedelta(seconds=settings.auth_refresh_token_seconds)
     await tokens.add(
-        {
-            "token_hash": digest,
-            "family": family or uuid4().hex,
-            "user_id": user_id,
-            "expires_at": expires_at,
-        }
+        {"token_hash": digest, "family": session, "user_id": user_id, "expires_at": expires_at}
     )
     return TokenPair(
-        access_token=auth.tokens.issue(user_id),
+        access_token=auth.tokens.issue(user_id, session),
         refresh_token=refresh_token,
         expires_in=settings.auth_access_token_seconds,
     )
@@ -99,20 +96,24 @@ async def refresh(
     body: RefreshRequest, database: DatabaseDep, auth: AuthenticatorDep, settings: SettingsDep
 ) -> TokenPair:
     """Exchange a refresh token for a new pair; the one presented stops working. Presenting
-    a used one again revokes every token of its sign-in (401)."""
+    a used one again ends its sign-in: every token of it answers 401."""
     digest = refresh_digest(body.refresh_token)
     now = utcnow()
+    reused_by = None
     async with database.transaction() as unit:
         tokens = RefreshTokenRepository(unit)
         used = await tokens.use(digest, now)
         if used is None:
-            family = await tokens.family_of(digest)
-            if family is not None:  # a reuse: committed, then refused
-                await tokens.revoke_family(family, now)
+            reused = await tokens.of_digest(digest)
+            if reused is not None:  # a reuse: committed, then refused
+                await tokens.revoke_family(reused.family, now)
+                reused_by = reused.user_id
         elif used.expires_at > now:
             user = await UserRepository(unit).get(used.user_id)
             if user is not None and user.is_active:
                 return await _new_pair(tokens, auth, settings, user.id, used.family)
+    if reused_by is not None:
+        auth.callers.forget(reused_by)
     raise unauthorized("The refresh token is not valid")
 
 
@@ -122,12 +123,15 @@ async def refresh(
     responses=error_responses(400, 413, 422, 503),
 )
 @public
-async def sign_out(body: RefreshRequest, database: DatabaseDep) -> Response:
-    """Revoke the refresh token and every token of its sign-in. Access tokens already issued
-    work until they expire (`expires_in`). Answers 204 whether or not the token was known."""
+async def sign_out(body: RefreshRequest, database: DatabaseDep, auth: AuthenticatorDep) -> Response:
+    """End the sign-in of the refresh token: it and every token of the sign-in, access tokens
+    included, answer 401 (on other processes within `AUTH_REVOCATION_SECONDS`). Answers 204
+    whether or not the token was known."""
     async with database.transaction() as unit:
         tokens = RefreshTokenRepository(unit)
-        family = await tokens.family_of(refresh_digest(body.refresh_token))
-        if family is not None:
-            await tokens.revoke_family(family, utcnow())
+        token = await tokens.of_digest(refresh_digest(body.refresh_token))
+        if token is not None:
+            await tokens.revoke_family(token.family, utcnow())
+    if token is not None:
+        auth.callers.forget(token.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
