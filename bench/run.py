@@ -177,6 +177,10 @@ TARGETS = [
     ),
     Target("sqlalchemy-auth", "sqlalchemy-auth", ("read", "login")),
     Target("sqlalchemy-auth-signed-in", "sqlalchemy-auth", ("read", "me"), signed_in=True),
+    Target(
+        "sqlalchemy-auth-checked-always", "sqlalchemy-auth", ("me",),
+        env=(("AUTH_REVOCATION_SECONDS", "0"),), signed_in=True,
+    ),
     # With --previous: the same services from the template before a change.
     *(
         Target(f"previous-{name}", f"previous-{name}", ("live", "read", "list", "create"))
@@ -234,9 +238,11 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
         for name in ("sqlalchemy-orders", "tortoise-orders")
     ),
     ("tortoise-orders", "orders-read", "handwritten-tortoise", "read", 1.0),
-    # A token costs nothing on a public read; a read that checks it looks the user up.
+    # A token costs nothing on a public read; a read that checks it (and its sign-in) reads
+    # them at most every AUTH_REVOCATION_SECONDS; the same read checking on every request.
     ("sqlalchemy-auth-signed-in", "read", "sqlalchemy-auth", "read", 0.9),
-    ("sqlalchemy-auth-signed-in", "me", "sqlalchemy-auth", "read", None),
+    ("sqlalchemy-auth-signed-in", "me", "sqlalchemy-auth", "read", 0.9),
+    ("sqlalchemy-auth-checked-always", "me", "sqlalchemy-auth", "read", None),
     ("sqlalchemy-auth", "read", "sqlalchemy-default", "read", None),
     # Lists deep into a large table cost what the first page does; a filter on an index is
     # about as cheap as none; a 304 is cheaper than the answer it saves.
