@@ -24,6 +24,9 @@ REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "jti", "iss", "aud", "sid"]
 LONGEST_SESSION = 32
 CLOCK_SKEW_SECONDS = 30
 """How far the clock of a host that checks a token may be off from the one that issued it."""
+VERIFIED_KEPT_AT_MOST = 4096
+"""Verified tokens remembered per process (a client sends the same one until it expires), so
+that its signature and claims are checked once; past it the oldest is checked again."""
 
 
 class InvalidToken(Exception):
@@ -36,6 +39,8 @@ class Bearer:
 
     user_id: int
     session: str
+    expires_at: float
+    """`exp`: seconds since the epoch."""
 
 
 class AccessTokens:
@@ -44,6 +49,7 @@ class AccessTokens:
         self.issuer = issuer
         self.audience = audience
         self.lifetime_seconds = lifetime_seconds
+        self._verified: dict[str, tuple[float, Bearer]] = {}
 
     def issue(self, user_id: int, session: str) -> str:
         now = int(time.time())
@@ -60,7 +66,19 @@ class AccessTokens:
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def read(self, token: str) -> Bearer:
-        """The user and sign-in a valid token was issued to."""
+        """The user and sign-in a valid token was issued to. A token verified before is known
+        by its exact text until it expires."""
+        kept = self._verified.get(token)
+        if kept is not None and time.time() < kept[0]:
+            return kept[1]
+        self._verified.pop(token, None)
+        bearer = self._verify(token)
+        if len(self._verified) >= VERIFIED_KEPT_AT_MOST:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (bearer.expires_at + CLOCK_SKEW_SECONDS, bearer)
+        return bearer
+
+    def _verify(self, token: str) -> Bearer:
         try:
             claims = jwt.decode(
                 token,
@@ -81,7 +99,7 @@ class AccessTokens:
         session = claims["sid"]
         if not (isinstance(session, str) and 0 < len(session) <= LONGEST_SESSION):
             raise InvalidToken("the session is not one this service issues")
-        return Bearer(int(subject), session)
+        return Bearer(int(subject), session, claims["exp"])
 
 
 def new_session() -> str:
