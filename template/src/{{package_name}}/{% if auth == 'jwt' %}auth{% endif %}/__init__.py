@@ -7,8 +7,8 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from ..settings import Settings
-from .access import AdminUser, CurrentUser, OptionalUser, public, unauthorized
-from .callers import Callers, FindCaller, Principal
+from .access import AdminUser, CurrentUser, OptionalUser, SignedInUser, public, unauthorized
+from .callers import Callers, FindCaller, FindKeyHolder, Principal
 from .passwords import HashingBusy, Passwords
 from .roles import Role
 from .secret import signing_key
@@ -21,6 +21,7 @@ __all__ = [
     "OptionalUser",
     "Principal",
     "Role",
+    "SignedInUser",
     "install",
     "public",
     "unauthorized",
@@ -31,7 +32,9 @@ class Authenticator:
     """What signing in needs, made once per app: the token codec, the password hashing and the
     callers of tokens."""
 
-    def __init__(self, settings: Settings, find_caller: FindCaller) -> None:
+    def __init__(
+        self, settings: Settings, find_caller: FindCaller, find_key_holder: FindKeyHolder
+    ) -> None:
         self.tokens = AccessTokens(
             signing_key(settings),
             issuer=settings.auth_issuer,
@@ -39,12 +42,14 @@ class Authenticator:
             lifetime_seconds=settings.auth_access_token_seconds,
         )
         self.passwords = Passwords.from_settings(settings)
-        self.callers = Callers(find_caller, settings.auth_revocation_seconds)
+        self.callers = Callers(find_caller, find_key_holder, settings.auth_revocation_seconds)
 
 
-def install(app: FastAPI, settings: Settings, find_caller: FindCaller) -> None:
+def install(
+    app: FastAPI, settings: Settings, find_caller: FindCaller, find_key_holder: FindKeyHolder
+) -> None:
     """Refuses to make the app without a strong signing key (see `secret`)."""
-    app.state.auth = Authenticator(settings, find_caller)
+    app.state.auth = Authenticator(settings, find_caller, find_key_holder)
     retry_after = str(settings.retry_after_seconds)
 
     async def busy(_: Request, __: Exception) -> JSONResponse:

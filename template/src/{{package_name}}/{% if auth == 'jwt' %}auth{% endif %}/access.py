@@ -1,9 +1,10 @@
-"""Who is calling: request dependencies that read the bearer token, and the policy that a
-resource's writes need a signed-in user while its reads stay public.
+"""Who is calling: request dependencies that read the bearer token or the API key
+(`X-API-Key`, which acts as its user), and the policy that a resource's writes need a signed-in
+user while its reads stay public.
 
 A route decides for itself by asking for the caller (`CurrentUser`, `AdminUser`,
-`OptionalUser`) or by being declared `@public` or `@admins_only` (`api.policy`); every other write
-of a resource router gets `current_user` from the resources' route class
+`OptionalUser`, `SignedInUser`) or by being declared `@public` or `@admins_only` (`api.policy`);
+every other write of a resource router gets `current_user` from the resources' route class
 (`api.routes.ResourceRoute`)."""
 
 from collections.abc import Awaitable, Callable
@@ -12,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_dependant
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from ..api.errors import error_responses
 from ..api.paths import V1
@@ -31,6 +32,12 @@ bearer = OAuth2PasswordBearer(
     description="An access token from `POST /api/v1/auth/token`.",
     auto_error=False,
 )
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="apiKey",
+    description="A key from `POST /api/v1/api-keys`: acts as the user who made it.",
+    auto_error=False,
+)
 
 
 def unauthorized(detail: str) -> HTTPException:
@@ -40,13 +47,21 @@ def unauthorized(detail: str) -> HTTPException:
 
 
 async def optional_user(
-    request: Request, token: Annotated[str | None, Security(bearer)]
+    request: Request,
+    token: Annotated[str | None, Security(bearer)],
+    key: Annotated[str | None, Security(api_key_header)],
 ) -> Principal | None:
-    """The caller, or `None` without a token; a token that is not valid, whose user is gone or
-    deactivated, or whose sign-in ended, answers 401."""
-    if token is None:
-        return None
+    """The caller, or `None` without a token or key; a token that is not valid, whose user is
+    gone or deactivated, or whose sign-in ended, answers 401, as does a key that is unknown,
+    deleted, expired, or whose user is gone or deactivated. A token wins over a key."""
     state = request.app.state
+    if token is None:
+        if key is None:
+            return None
+        holder: Principal | None = await state.auth.callers.find_by_key(state.database, key)
+        if holder is None:
+            raise unauthorized("The API key is not valid")
+        return holder
     try:
         bearer_of = state.auth.tokens.read(token)
     except InvalidToken:
@@ -63,6 +78,14 @@ async def current_user(user: Annotated[Principal | None, Depends(optional_user)]
     return user
 
 
+async def signed_in_user(user: Annotated[Principal, Depends(current_user)]) -> Principal:
+    """A caller who signed in with a password, not with an API key: what a leaked key must not
+    reach (its user's password, new keys)."""
+    if user.api_key is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Sign in to do this, not with a key")
+    return user
+
+
 async def admin_user(user: Annotated[Principal, Depends(current_user)]) -> Principal:
     if not user.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only admins may do this")
@@ -71,6 +94,7 @@ async def admin_user(user: Annotated[Principal, Depends(current_user)]) -> Princ
 
 OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
+SignedInUser = Annotated[Principal, Depends(signed_in_user)]
 AdminUser = Annotated[Principal, Depends(admin_user)]
 
 
@@ -81,7 +105,9 @@ def public(endpoint: Endpoint) -> Endpoint:
 
 
 def _asks_for_the_caller(dependant: Dependant) -> bool:
-    return dependant.call is bearer or any(_asks_for_the_caller(d) for d in dependant.dependencies)
+    return dependant.call in (bearer, api_key_header) or any(
+        _asks_for_the_caller(d) for d in dependant.dependencies
+    )
 
 
 def _route_asks_for_the_caller(

@@ -6,8 +6,8 @@ this service's.
 An access token names its sign-in (`sid`: the family of refresh tokens it came with), so that
 ending the sign-in ends its access tokens too (see `callers`).
 
-Refresh tokens are opaque random strings; only their SHA-256 digest is stored (see the users
-resource), so a copy of the database hands out no working token."""
+Refresh tokens and API keys are opaque random strings; only their SHA-256 digest is stored (see
+the users resource), so a copy of the database hands out no working token or key."""
 
 import hashlib
 import secrets
@@ -115,3 +115,18 @@ def new_refresh_token() -> tuple[str, str]:
 
 def refresh_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+API_KEY_PREFIX = "ak_"
+"""Marks a key for what it is (in a log, a secret scanner, a config file)."""
+LONGEST_API_KEY = 100
+
+
+def new_api_key() -> tuple[str, str]:
+    """An API key for its user, shown once, and the digest to store."""
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    return key, api_key_digest(key)
+
+
+def api_key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()

@@ -4,7 +4,7 @@ are read by the migrations beside the team's `resources/models.py`."""
 
 from fastapi import APIRouter
 
+from . import api_keys, sessions
 from . import router as users
-from . import sessions
 
-ROUTERS: list[APIRouter] = [sessions.router, users.router]
+ROUTERS: list[APIRouter] = [sessions.router, users.router, api_keys.router]

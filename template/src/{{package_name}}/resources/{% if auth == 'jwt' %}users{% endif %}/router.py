@@ -14,6 +14,7 @@ from ...api.deps import (
     LoginLimiterDep,
     OptionalUser,
     SettingsDep,
+    SignedInUser,
 )
 from ...api.errors import error_responses
 from ...api.fields import id_path
@@ -67,13 +68,14 @@ async def read_me(user: CurrentUser, database: DatabaseDep) -> UserRead:
 async def change_my_password(
     change: PasswordChange,
     request: Request,
-    user: CurrentUser,
+    user: SignedInUser,
     database: DatabaseDep,
     auth: AuthenticatorDep,
     limiter: LoginLimiterDep,
 ) -> Response:
     """Change the signed-in user's password; the current one is required, and wrong attempts
-    count as failed sign-ins. Every other sign-in of the user ends; this one goes on."""
+    count as failed sign-ins. Every other sign-in of the user ends; this one goes on. An API
+    key cannot change it (403)."""
     address = request.client.host if request.client else "unknown"
     attempt = await limiter.attempt(user.email, address)
     if attempt.retry_after is not None:

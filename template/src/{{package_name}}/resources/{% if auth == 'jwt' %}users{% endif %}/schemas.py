@@ -1,11 +1,13 @@
 """The users resource's request and response shapes, the same for every data layer."""
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from ...api.fields import Schema, Timestamp, storable_text
 from ...auth.roles import Role
+from ...db.clock import utcnow
 
 Email = Annotated[
     EmailStr,
@@ -84,3 +86,39 @@ class TokenPair(BaseModel):
 
 class RefreshRequest(Schema):
     refresh_token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _in_the_future(value: datetime) -> datetime:
+    if value <= utcnow():
+        raise ValueError("must be in the future")
+    return value
+
+
+class ApiKeyCreate(Schema):
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(storable_text)]
+    expires_at: Annotated[Timestamp, AfterValidator(_in_the_future)] | None = Field(
+        default=None, description="When the key stops working; null: when it is deleted."
+    )
+
+
+class ApiKeyRead(BaseModel):
+    id: int
+    name: str
+    expires_at: Timestamp | None
+    created_at: Timestamp
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="The key, shown this once: send it as `X-API-Key`.")
+
+
+class ApiKeyRecord(ApiKeyRead):
+    user_id: int
+
+
+class ApiKeyPage(BaseModel):
+    api_keys: list[ApiKeyRead]
+    total: int | None  # null past LIST_COUNT_LIMIT rows
+    limit: int
+    offset: int
+    next_cursor: str | None
