@@ -26,12 +26,12 @@ MOVED = {
     "logging_config": "observability.logs",
     "metrics": "observability.metrics",
     "metrics_processes": "observability.metrics_processes",
-    "counters": "auth.counters",
+    "counters": "cache.counters",
+    "auth.counters": "cache.counters",
     "cache.client": "cache.redis.client",
     "cache.clients": "cache.redis.clients",
     "cache.local": "cache.redis.local",
     "cache.routes": "cache.redis.routes",
-    "cache.counters": "cache.redis.counters",
     "cache.metrics": "cache.redis.metrics",
 }
 """Old module -> new module, dotted from the package."""

@@ -222,5 +222,11 @@ def add_http_layers(app: FastAPI, settings: Settings) -> None:
             allow_origins=settings.cors_allow_origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["content-type", "x-request-id"],
-            expose_headers=["x-request-id", "x-cache", "retry-after"],
+            expose_headers=[
+                "x-request-id",
+                "x-cache",
+                "retry-after",
+                "ratelimit",
+                "ratelimit-policy",
+            ],
         )

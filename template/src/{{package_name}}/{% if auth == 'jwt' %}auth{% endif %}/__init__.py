@@ -7,7 +7,15 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from ..settings import Settings
-from .access import AdminUser, CurrentUser, OptionalUser, SignedInUser, public, unauthorized
+from .access import (
+    AdminUser,
+    CurrentUser,
+    OptionalUser,
+    SignedInUser,
+    caller_of,
+    public,
+    unauthorized,
+)
 from .callers import Callers, FindCaller, FindKeyHolder, Principal
 from .passwords import HashingBusy, Passwords
 from .roles import Role
@@ -22,6 +30,7 @@ __all__ = [
     "Principal",
     "Role",
     "SignedInUser",
+    "caller_of",
     "install",
     "public",
     "unauthorized",

@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_dependant
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from starlette.types import Scope
 
 from ..api.errors import error_responses
 from ..api.paths import V1
@@ -96,6 +97,25 @@ OptionalUser = Annotated[Principal | None, Depends(optional_user)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
 SignedInUser = Annotated[Principal, Depends(signed_in_user)]
 AdminUser = Annotated[Principal, Depends(admin_user)]
+
+
+async def caller_of(scope: Scope) -> str | None:
+    """Whom a request's token or key proves it is, for the rate limits: the user of a token
+    whose signature holds (whether its sign-in still lives is the route's question), the key
+    that exists; `None` for anything else, counted by its address."""
+    headers = dict(scope["headers"])
+    state = scope["app"].state
+    authorization = headers.get(b"authorization", b"")
+    if authorization[:7].lower() == b"bearer ":
+        try:
+            return f"user:{state.auth.tokens.read(authorization[7:].decode('latin-1')).user_id}"
+        except InvalidToken:
+            return None
+    key = headers.get(b"x-api-key")
+    if key is not None:
+        holder = await state.auth.callers.find_by_key(state.database, key.decode("latin-1"))
+        return None if holder is None else f"key:{holder.api_key}"
+    return None
 
 
 def public(endpoint: Endpoint) -> Endpoint:

@@ -18,8 +18,8 @@ import hashlib
 import math
 from dataclasses import dataclass
 
+from ..cache.counters import Counters
 from ..settings import Settings
-from .counters import Counters
 
 SLOWDOWN_FIRST_SECONDS = 0.25
 

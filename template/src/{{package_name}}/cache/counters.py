@@ -1,6 +1,6 @@
-"""Events counted over a time window, e.g. sign-in attempts. The runtime holds the service's
-`Counters`: these, in this process's memory, unless the cache option puts counters shared by every
-worker and replica in their place.
+"""Events counted over a time window: requests per caller (`RATE_LIMIT_PER_MINUTE`), sign-in
+attempts. The runtime holds the service's `Counters`: these, in this process's memory, unless the
+cache option puts counters shared by every worker and replica in their place.
 
 A count is taken and read in one step (`hit`), so that attempts arriving together are counted
 one after the other: a limit checked before counting lets every attempt that arrives before the

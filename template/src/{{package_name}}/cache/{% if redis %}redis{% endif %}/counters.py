@@ -1,13 +1,13 @@
-"""Counters in Redis, shared by every worker and replica (sign-in attempts are counted per
-account whichever process answers). When Redis is down or slow they count in this process
-meanwhile: a limit that holds per process beats no limit."""
+"""Counters in Redis, shared by every worker and replica (a caller's requests, sign-in attempts
+per account, are counted whichever process answers). When Redis is down or slow they count in
+this process meanwhile: a limit that holds per process beats no limit."""
 
 import contextlib
 
 from redis.exceptions import RedisError
 
-from ...auth.counters import Count, LocalCounters
 from ...settings import Settings
+from ..counters import Count, LocalCounters
 from .clients import connect
 
 HIT = """
