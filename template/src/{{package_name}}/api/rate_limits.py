@@ -4,9 +4,9 @@ answer carries the `RateLimit-Policy` and `RateLimit` headers of the IETF draft
 (draft-ietf-httpapi-ratelimit-headers), so that a client can pace itself before it is refused.
 
 A caller is whom the app factory's `identify` names (with users: the signed-in user, or the API
-key), else the client address (as the trusted proxies say). Counting is where the runtime counts:
-in Redis, shared by every worker and replica, with the cache option; in each process otherwise.
-0 turns it off: the layer is not installed."""
+key), else the client address (as the trusted proxies say). Counting is where the runtime counts
+(`cache.counters`): shared by every worker and replica when the cache option shares counters, in
+each process otherwise. 0 turns it off: the layer is not installed."""
 
 import math
 from collections.abc import Awaitable, Callable
