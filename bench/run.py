@@ -102,6 +102,8 @@ class Target:
     """Reach PostgreSQL through a PgBouncer in transaction mode that the bench starts."""
     signed_in: bool = False
     """Every request carries an admin's access token (a service with users)."""
+    api_key: bool = False
+    """Every request carries an API key the admin made (`X-API-Key`)."""
 
 
 TARGETS = [
@@ -181,6 +183,16 @@ TARGETS = [
         "sqlalchemy-auth-checked-always", "sqlalchemy-auth", ("me",),
         env=(("AUTH_REVOCATION_SECONDS", "0"),), signed_in=True,
     ),
+    Target("sqlalchemy-auth-api-key", "sqlalchemy-auth", ("me",), api_key=True),
+    # A limit no run reaches: what counting every request costs.
+    Target(
+        "sqlalchemy-auth-rate-limited", "sqlalchemy-auth", ("read",),
+        env=(("RATE_LIMIT_PER_MINUTE", "1000000000"),),
+    ),
+    Target(
+        "sqlalchemy-all-on-rate-limited", "sqlalchemy-all-on", ("read-hit",),
+        env=(("RATE_LIMIT_PER_MINUTE", "1000000000"),),
+    ),
     # With --previous: the same services from the template before a change.
     *(
         Target(f"previous-{name}", f"previous-{name}", ("live", "read", "list", "create"))
@@ -243,6 +255,10 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
     ("sqlalchemy-auth-signed-in", "read", "sqlalchemy-auth", "read", 0.9),
     ("sqlalchemy-auth-signed-in", "me", "sqlalchemy-auth", "read", 0.9),
     ("sqlalchemy-auth-checked-always", "me", "sqlalchemy-auth", "read", None),
+    ("sqlalchemy-auth-api-key", "me", "sqlalchemy-auth", "read", 0.9),
+    # Counting each request: in the process, and in Redis beside a cached answer.
+    ("sqlalchemy-auth-rate-limited", "read", "sqlalchemy-auth", "read", 0.9),
+    ("sqlalchemy-all-on-rate-limited", "read-hit", "sqlalchemy-all-on", "read-hit", 0.9),
     ("sqlalchemy-auth", "read", "sqlalchemy-default", "read", None),
     # Lists deep into a large table cost what the first page does; a filter on an index is
     # about as cheap as none; a 304 is cheaper than the answer it saves.
@@ -447,6 +463,25 @@ def admin_token(base: str) -> str:
         sys.exit(f"signing in failed: {answer.status} {body}")
     token: str = body["access_token"]
     return token
+
+
+def api_key(base: str) -> str:
+    """A key the admin makes, as a team makes one for a program."""
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request(
+            "POST", "/api/v1/api-keys", json.dumps({"name": "bench"}),
+            {"Content-Type": "application/json", "Authorization": f"Bearer {admin_token(base)}"},
+        )  # fmt: skip
+        answer = connection.getresponse()
+        body = json.loads(answer.read())
+    finally:
+        connection.close()
+    if answer.status != 201:
+        sys.exit(f"making an API key failed: {answer.status} {body}")
+    key: str = body["key"]
+    return key
 
 
 def sessions_opened(database: str) -> int:
@@ -663,7 +698,11 @@ def _measure(
         environment["REDIS_URL"] = REDIS_DB
     results = []
     with serve(target, project, environment) as (base, master):
-        headers = (f"Authorization: Bearer {admin_token(base)}",) if target.signed_in else ()
+        headers: tuple[str, ...] = ()
+        if target.signed_in:
+            headers = (f"Authorization: Bearer {admin_token(base)}",)
+        elif target.api_key:
+            headers = (f"X-API-Key: {api_key(base)}",)
         prepare(base, target.scenarios)
         for scenario in target.scenarios:
             script, make_args = SCRIPTS[scenario]
