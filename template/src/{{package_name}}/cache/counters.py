@@ -18,9 +18,11 @@ class Count(NamedTuple):
 
 
 class Counters(Protocol):
-    async def hit(self, key: str, window_seconds: int) -> Count:
+    async def hit(self, key: str, window_seconds: int, *, slack: int = 1) -> Count:
         """Count one event under `key` and say how many the window holds now. The first event
-        opens a window of `window_seconds`; later ones keep its end."""
+        opens a window of `window_seconds`; later ones keep its end. `slack`: how many events
+        this process may count before it tells the others (shared counters), for a limit that
+        may be passed by that many per process in exchange for fewer round trips; 1: exact."""
 
     async def take_back(self, key: str) -> None:
         """Uncount one event (one that was counted ahead and turned out not to be one)."""
@@ -37,7 +39,7 @@ class LocalCounters:
         self._windows: dict[str, tuple[int, float]] = {}
         self._capacity = capacity
 
-    async def hit(self, key: str, window_seconds: int) -> Count:
+    async def hit(self, key: str, window_seconds: int, *, slack: int = 1) -> Count:
         now = time.monotonic()
         found = self._windows.get(key)
         if found is not None and found[1] > now:
