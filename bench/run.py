@@ -445,41 +445,34 @@ def create_admin(project: Path, url: str) -> None:
         sys.exit(f"create-admin failed\n{made.tail()}")
 
 
-def admin_token(base: str) -> str:
-    email, password = ADMIN
-    form = f"username={email}&password={password}"
+def _post(base: str, path: str, body: str, headers: dict[str, str]) -> tuple[int, Any]:
+    """One POST to the service, its status and JSON answer."""
     host, port = base.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
-        connection.request(
-            "POST", "/api/v1/auth/token", form,
-            {"Content-Type": "application/x-www-form-urlencoded"},
-        )  # fmt: skip
+        connection.request("POST", path, body, headers)
         answer = connection.getresponse()
-        body = json.loads(answer.read())
+        return answer.status, json.loads(answer.read())
     finally:
         connection.close()
-    if answer.status != 200:
-        sys.exit(f"signing in failed: {answer.status} {body}")
+
+
+def admin_token(base: str) -> str:
+    email, password = ADMIN
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    status, body = _post(base, "/api/v1/auth/token", f"username={email}&password={password}", form)
+    if status != 200:
+        sys.exit(f"signing in failed: {status} {body}")
     token: str = body["access_token"]
     return token
 
 
 def api_key(base: str) -> str:
     """A key the admin makes, as a team makes one for a program."""
-    host, port = base.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    try:
-        connection.request(
-            "POST", "/api/v1/api-keys", json.dumps({"name": "bench"}),
-            {"Content-Type": "application/json", "Authorization": f"Bearer {admin_token(base)}"},
-        )  # fmt: skip
-        answer = connection.getresponse()
-        body = json.loads(answer.read())
-    finally:
-        connection.close()
-    if answer.status != 201:
-        sys.exit(f"making an API key failed: {answer.status} {body}")
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {admin_token(base)}"}
+    status, body = _post(base, "/api/v1/api-keys", json.dumps({"name": "bench"}), headers)
+    if status != 201:
+        sys.exit(f"making an API key failed: {status} {body}")
     key: str = body["key"]
     return key
 
