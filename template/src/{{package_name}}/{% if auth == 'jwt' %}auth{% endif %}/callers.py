@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..db import Database
 from .roles import Role
-from .tokens import LONGEST_API_KEY, Bearer, api_key_digest
+from .tokens import LONGEST_API_KEY, Bearer, stored_digest
 
 KEPT_AT_MOST = 10_000
 """Callers kept per process; past it the oldest is forgotten first."""
@@ -64,7 +64,7 @@ class Callers:
     async def find_by_key(self, database: Database, key: str) -> Principal | None:
         if len(key) > LONGEST_API_KEY:
             return None
-        digest = api_key_digest(key)
+        digest = stored_digest(key)
         return await self._kept_or(digest, lambda: self._find_key_holder(database, digest))
 
     def forget(self, user_id: int) -> None:

@@ -18,6 +18,8 @@ import hashlib
 import math
 from dataclasses import dataclass
 
+from fastapi import HTTPException, Request, status
+
 from ..cache.counters import Counters
 from ..settings import Settings
 
@@ -76,6 +78,17 @@ class LoginLimiter:
         await self._counters.take_back(_address(attempt.address))
         await self._counters.clear(_pair(attempt.account, attempt.address))
         await self._counters.clear(_account(attempt.account))
+
+
+def client_address(request: Request) -> str:
+    """Whom the limits count by, as the trusted proxies say."""
+    return request.client.host if request.client else "unknown"
+
+
+def too_many(detail: str, retry_after: int) -> HTTPException:
+    """A limit's 429, saying when to try again."""
+    headers = {"Retry-After": str(retry_after)}
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=detail, headers=headers)
 
 
 def _pair(account: str, address: str) -> str:

@@ -110,11 +110,12 @@ def new_session() -> str:
 def new_refresh_token() -> tuple[str, str]:
     """A refresh token for the client and the digest to store."""
     token = secrets.token_urlsafe(32)
-    return token, refresh_digest(token)
+    return token, stored_digest(token)
 
 
-def refresh_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+def stored_digest(secret: str) -> str:
+    """What is stored of a refresh token or an API key, and looked up by."""
+    return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
 
 
 API_KEY_PREFIX = "ak_"
@@ -125,8 +126,4 @@ LONGEST_API_KEY = 100
 def new_api_key() -> tuple[str, str]:
     """An API key for its user, shown once, and the digest to store."""
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    return key, api_key_digest(key)
-
-
-def api_key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+    return key, stored_digest(key)

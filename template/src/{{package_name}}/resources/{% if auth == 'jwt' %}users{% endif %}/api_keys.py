@@ -36,7 +36,7 @@ async def create_api_key(
     values = {**payload.model_dump(), "key_hash": digest, "user_id": user.id}
     async with database.autocommit() as unit:
         made = await ApiKeyRepository(unit).add(values)
-    return ApiKeyCreated(key=key, **ApiKeyRead.model_validate(made, from_attributes=True).__dict__)
+    return ApiKeyCreated.model_validate({**made.model_dump(), "key": key})
 
 
 @router.get("", responses=error_responses(401, 422, 503))

@@ -23,6 +23,7 @@ from ...api.paths import V1
 from ...api.policy import admins_only
 from ...api.routes import ResourceRoute
 from ...auth import Role, unauthorized
+from ...auth.limiter import client_address, too_many
 from ...db.clock import utcnow
 from ...db.data import ConflictError
 from .repository import RefreshTokenRepository, UserRepository
@@ -76,14 +77,9 @@ async def change_my_password(
     """Change the signed-in user's password; the current one is required, and wrong attempts
     count as failed sign-ins. Every other sign-in of the user ends; this one goes on. An API
     key cannot change it (403)."""
-    address = request.client.host if request.client else "unknown"
-    attempt = await limiter.attempt(user.email, address)
+    attempt = await limiter.attempt(user.email, client_address(request))
     if attempt.retry_after is not None:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            detail="Too many wrong passwords; try again later",
-            headers={"Retry-After": str(attempt.retry_after)},
-        )
+        raise too_many("Too many wrong passwords; try again later", attempt.retry_after)
     async with database.reader() as unit:
         stored = await UserRepository(unit).get(user.id)
     if stored is None:
@@ -195,14 +191,9 @@ async def create_user(
     if payload.role != Role.MEMBER and not is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Only admins give roles")
     if not is_admin:
-        address = request.client.host if request.client else "unknown"
-        retry_after = await limiter.registration(address)
+        retry_after = await limiter.registration(client_address(request))
         if retry_after is not None:
-            raise HTTPException(
-                status.HTTP_429_TOO_MANY_REQUESTS,
-                detail=TOO_MANY,
-                headers={"Retry-After": str(retry_after)},
-            )
+            raise too_many(TOO_MANY, retry_after)
     password_hash = await auth.passwords.hash(payload.password)
     account = {"email": payload.email, "password_hash": password_hash, "role": payload.role.value}
     try:

@@ -7,7 +7,7 @@ from asyncio import sleep
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from ...api.deps import AuthenticatorDep, DatabaseDep, LoginLimiterDep, SettingsDep
@@ -15,7 +15,8 @@ from ...api.errors import error_responses
 from ...api.paths import V1
 from ...api.routes import ResourceRoute
 from ...auth import Authenticator, public, unauthorized
-from ...auth.tokens import new_refresh_token, new_session, refresh_digest
+from ...auth.limiter import client_address, too_many
+from ...auth.tokens import new_refresh_token, new_session, stored_digest
 from ...db.clock import utcnow
 from ...settings import Settings
 from .repository import RefreshTokenRepository, UserRepository
@@ -64,14 +65,9 @@ async def sign_in(
     until `Retry-After`; an account attacked from many addresses answers more slowly, never
     429 to its owner. Too many password checks at once answer 503."""
     email = form.username.strip().lower()
-    address = request.client.host if request.client else "unknown"
-    attempt = await limiter.attempt(email, address)
+    attempt = await limiter.attempt(email, client_address(request))
     if attempt.retry_after is not None:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            detail="Too many failed sign-ins; try again later",
-            headers={"Retry-After": str(attempt.retry_after)},
-        )
+        raise too_many("Too many failed sign-ins; try again later", attempt.retry_after)
     if attempt.wait_seconds:
         await sleep(attempt.wait_seconds)
     user = None
@@ -97,7 +93,7 @@ async def refresh(
 ) -> TokenPair:
     """Exchange a refresh token for a new pair; the one presented stops working. Presenting
     a used one again ends its sign-in: every token of it answers 401."""
-    digest = refresh_digest(body.refresh_token)
+    digest = stored_digest(body.refresh_token)
     now = utcnow()
     reused_by = None
     async with database.transaction() as unit:
@@ -129,7 +125,7 @@ async def sign_out(body: RefreshRequest, database: DatabaseDep, auth: Authentica
     whether or not the token was known."""
     async with database.transaction() as unit:
         tokens = RefreshTokenRepository(unit)
-        token = await tokens.of_digest(refresh_digest(body.refresh_token))
+        token = await tokens.of_digest(stored_digest(body.refresh_token))
         if token is not None:
             await tokens.revoke_family(token.family, utcnow())
     if token is not None:
