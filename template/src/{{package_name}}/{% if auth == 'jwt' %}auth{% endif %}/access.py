@@ -1,31 +1,21 @@
 """Who is calling: request dependencies that read the bearer token or the API key
-(`X-API-Key`, which acts as its user), and the policy that a resource's writes need a signed-in
-user while its reads stay public.
+(`X-API-Key`, which acts as its user). A route asks for the caller (`CurrentUser`, `AdminUser`,
+`OptionalUser`, `SignedInUser`), or a resource's policy (`auth.policies`) asks for it."""
 
-A route decides for itself by asking for the caller (`CurrentUser`, `AdminUser`,
-`OptionalUser`, `SignedInUser`) or by being declared `@public` or `@admins_only` (`api.policy`);
-every other write of a resource router gets `current_user` from the resources' route class
-(`api.routes.ResourceRoute`)."""
-
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, Security, status
-from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import get_dependant
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from starlette.types import Scope
 
-from ..api.errors import error_responses
 from ..api.paths import V1
-from ..api.policy import is_admins_only
 from .callers import Principal
 from .tokens import InvalidToken
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 PUBLIC_ATTRIBUTE = "__public__"
-WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 bearer = OAuth2PasswordBearer(
     tokenUrl=f"{V1}/auth/token",
@@ -122,50 +112,3 @@ def public(endpoint: Endpoint) -> Endpoint:
     """Declare a write that anyone may call (a sign-in, a contact form)."""
     setattr(endpoint, PUBLIC_ATTRIBUTE, True)
     return endpoint
-
-
-def _asks_for_the_caller(dependant: Dependant) -> bool:
-    return dependant.call in (bearer, api_key_header) or any(
-        _asks_for_the_caller(d) for d in dependant.dependencies
-    )
-
-
-def _route_asks_for_the_caller(
-    path: str, endpoint: Callable[..., Any], options: dict[str, Any]
-) -> bool:
-    """Through the endpoint's parameters or the route's `dependencies`."""
-    declared = [get_dependant(path=path, call=endpoint)]
-    declared += [
-        get_dependant(path=path, call=depends.dependency)
-        for depends in options.get("dependencies") or ()
-        if depends.dependency is not None
-    ]
-    return any(_asks_for_the_caller(dependant) for dependant in declared)
-
-
-def guarded(path: str, endpoint: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
-    """A resource route's options with the caller it needs and the answers that can bring: an
-    admin for `@admins_only`; a route that asks for the caller itself keeps its own way and
-    documents the 401 a token that is not valid gets; a write that is not `@public` gets a
-    signed-in user; anyone otherwise."""
-    if is_admins_only(endpoint):
-        return _needing(admin_user, options, 401, 403)
-    if _route_asks_for_the_caller(path, endpoint, options):
-        return _documenting(options, 401)
-    writes = set(options.get("methods") or ()) & WRITES
-    if writes and not getattr(endpoint, PUBLIC_ATTRIBUTE, False):
-        return _needing(current_user, options, 401)
-    return options
-
-
-def _needing(
-    caller: Callable[..., Awaitable[Principal]], options: dict[str, Any], *codes: int
-) -> dict[str, Any]:
-    dependencies = [Depends(caller), *(options.get("dependencies") or ())]
-    with_caller = {**options, "dependencies": dependencies}
-    return _documenting(with_caller, *codes)
-
-
-def _documenting(options: dict[str, Any], *codes: int) -> dict[str, Any]:
-    """The route's own wording of a status wins."""
-    return {**options, "responses": {**error_responses(*codes), **(options.get("responses") or {})}}
