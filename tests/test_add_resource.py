@@ -77,8 +77,11 @@ REFUSED = [
     pytest.param(["orders", "a:int", "--unique", "a,b"], "--unique a,b: there is no field 'b' (fields: a)", id="unique-together-unknown"),  # noqa: E501
     pytest.param(["orders", "a:int", "b:text", "--unique", "a,b"], "--unique a,b: 'b' is text, which cannot be part of a unique group", id="unique-together-text"),  # noqa: E501
     pytest.param(["orders", "a:int", "b:int", "--unique", "a,b", "--unique", "b,a"], "--unique b,a: that group is given twice", id="unique-together-repeated"),  # noqa: E501
-    pytest.param(["notes", "body:text", "--owned"], "--owned needs a service with users; turn them on first: asyncforge update --auth jwt", id="owned-without-users"),  # noqa: E501
-    pytest.param(["notes", "body:text", "--private"], "--private needs a service with users", id="private-without-users"),  # noqa: E501
+    pytest.param(["notes", "body:text", "--owned"], "--read, --write, --private and --owned need a service with users; turn them on first: asyncforge update --auth jwt", id="owned-without-users"),  # noqa: E501
+    pytest.param(["notes", "body:text", "--private"], "need a service with users", id="private-without-users"),  # noqa: E501
+    pytest.param(["notes", "body:text", "--write", "owner"], "need a service with users", id="write-owner-without-users"),  # noqa: E501
+    pytest.param(["notes", "body:text", "--read", "everyone"], "--read everyone: must be public, user, owner or role:NAME", id="unknown-read-rule"),  # noqa: E501
+    pytest.param(["notes", "body:text", "--write", "public"], "--write public: must be user, owner or role:NAME", id="public-writes"),  # noqa: E501
 ]  # fmt: skip
 
 
@@ -89,6 +92,10 @@ REFUSED_WITH_USERS = [
     pytest.param(["things", "pk:int"], "'pk' is taken (Thing inherits an attribute of that name)", id="tortoise-pk"),  # noqa: E501
     pytest.param(["things", "save:bool"], "'save' is taken (Thing inherits", id="tortoise-save"),
     pytest.param(["users", "title:str"], "resource 'users' exists already", id="users"),
+    pytest.param(["things", "title:str", "--read", "role:support"], "--read role:support: the service declares no role 'support' (roles: admin, member); add it to the Role class of auth/roles.py first", id="undeclared-role"),  # noqa: E501
+    pytest.param(["things", "title:str", "--read", "owner"], "--write user: a row only its owner reads is changed by its owner only (--read owner needs --write owner)", id="owner-reads-others-write"),  # noqa: E501
+    pytest.param(["things", "title:str", "--owned", "--write", "user"], "--owned is --read owner --write owner: give one or the other", id="owned-and-write"),  # noqa: E501
+    pytest.param(["things", "title:str", "--private", "--read", "public"], "--private is --read user: give one or the other", id="private-and-read"),  # noqa: E501
 ]  # fmt: skip
 
 

@@ -28,10 +28,16 @@ WITH_USERS = {
     "notes": ["body:text", "tag:str:unique", "--owned"],
     "memos": ["title:str", "note_id:ref=notes", "--private"],
     "labels": ["note_id:ref=notes", "user_id:ref=users", "code:str:unique", "--owned"],
+    "posts": ["title:str:unique", "--write", "owner"],
+    "comments": ["post_id:ref=posts", "body:text", "--read", "role:support"],
+    "audits": ["action:str", "--read", "role:admin", "--write", "role:admin"],
 }
 """Resources only a service with users has: rows owned by their users (a value unique per owner),
-reads signed in (embedding another's note as null), and owned rows referring to owned rows and
-to users (a member's own)."""
+reads signed in (embedding another's note as null), owned rows referring to owned rows and to
+users (a member's own); rows everyone reads and their owners change (which a member may refer
+to), read by a role the service declares, and by admins only."""
+SUPPORT_ROLE = '    SUPPORT = "support"\n'
+"""A role of the service's own, declared where roles are (before `comments` names it)."""
 REACHED_BY_RESOURCES = [
     "tests/test_orders.py", "tests/test_shipments.py", "tests/test_items.py",
     "tests/test_openapi.py", "tests/test_migrations.py", "tests/test_integrity.py",
@@ -143,6 +149,12 @@ def test_resources_added_by_the_command_pass_everywhere_and_take_the_next_releas
     commit_all(service, "Tags of orders")
     reached = [*REACHED_BY_RESOURCES, QUERIES_TEST, "tests/test_order_tags.py"]
     if answers.get("auth") == "jwt":
+        roles = service / PACKAGE / "auth" / "roles.py"
+        declared = roles.read_text().replace(
+            '    MEMBER = "member"\n', f'    MEMBER = "member"\n{SUPPORT_ROLE}'
+        )
+        roles.write_text(declared)
+        commit_all(service, "A support role")
         for name, arguments in WITH_USERS.items():
             _add(service, name, *arguments)
             commit_all(service, name)
@@ -163,6 +175,11 @@ def test_resources_added_by_the_command_pass_everywhere_and_take_the_next_releas
     assert listed.returncode == 0, listed.stderr
     assert " ".join(SHIPMENTS) in listed.stdout
     assert "items" in listed.stdout
+    if answers.get("auth") == "jwt":  # the policy as the command line gave it
+        for name, arguments in WITH_USERS.items():
+            if "--read" in arguments or "--write" in arguments:
+                assert " ".join(arguments) in listed.stdout, listed.stdout
+        assert " ".join([*WITH_USERS["notes"][:-1], "--read owner --write owner"]) in listed.stdout
 
     router = service / PACKAGE / "resources" / "orders" / "router.py"
     edited = router.read_text().replace('"""Create an order."""', '"""Place an order."""')

@@ -284,6 +284,7 @@ Examples:
   asyncforge add resource customers email:str:unique name:str born:date:optional
   asyncforge add resource people name:str:unique --singular person --project ../shop
   asyncforge add resource notes body:text --owned     # with users: each sees their own
+  asyncforge add resource refunds order_id:ref=orders amount:decimal --write role:support
   asyncforge add resource order_tags order_id:ref=orders tag_id:ref=tags --unique order_id,tag_id
 \b
 Types: str (at most 200 characters), text (at most 10,000), int, decimal (two places), bool,
@@ -313,17 +314,27 @@ def add_resource(
         str | None,
         typer.Option("--singular", help="One row's name where the plural rule misses it: person"),
     ] = None,
-    private: Annotated[
-        bool,
-        typer.Option("--private", help="Reads need a signed-in user too (a service with users)"),
-    ] = False,
-    owned: Annotated[
-        bool,
+    read: Annotated[
+        str | None,
         typer.Option(
-            "--owned",
-            help="Each row belongs to the user who made it: users see and change their own, "
-            "admins all (implies --private)",
+            "--read",
+            metavar="public|user|owner|role:NAME",
+            help="Who may read its rows (a service with users): anyone (the default), any "
+            "signed-in user, each their own (admins all), or users with a role of auth/roles.py",
         ),
+    ] = None,
+    write: Annotated[
+        str | None,
+        typer.Option(
+            "--write",
+            metavar="user|owner|role:NAME",
+            help="Who may create, change and delete them: any signed-in user (the default), "
+            "each their own rows, or users with that role",
+        ),
+    ] = None,
+    private: Annotated[bool, typer.Option("--private", help="Short for --read user")] = False,
+    owned: Annotated[
+        bool, typer.Option("--owned", help="Short for --read owner --write owner")
     ] = False,
     unique: Annotated[
         list[str] | None,
@@ -336,11 +347,12 @@ def add_resource(
 ) -> None:
     """Add a resource: its folder (model, schemas, repository, router), its test module, its
     migration and one line in each registry. Nothing is committed; review it with git diff.
-    With users (auth=jwt), its writes need a signed-in user and its reads are public."""
+    With users (auth=jwt), its writes need a signed-in user and its reads are public unless
+    --read and --write say otherwise."""
     with _user_errors():
         from .resources import Access, add
 
-        access = Access(private=private, owned=owned)
+        access = Access.of_flags(read, write, private=private, owned=owned)
         written = add(
             project, name, fields or [], singular=singular, access=access, unique_together=unique
         )
@@ -364,7 +376,9 @@ def list_resources(
         made = f"{resource.origin} {resource.release}" if resource.release else resource.origin
         typer.echo(f"{resource.name:<16} /api/v1/{resource.path:<16} made by {made}")
         if resource.fields:
-            typer.echo(f"{'':<16} {' '.join(field.spec() for field in resource.fields)}")
+            policy = resource.access.flags() if resource.access else []
+            shown = [field.spec() for field in resource.fields] + policy
+            typer.echo(f"{'':<16} {' '.join(shown)}")
 
 
 @app.command()

@@ -7,6 +7,7 @@ in each registry the team owns, and write the migration with the project's own t
 autogenerate, Aerich's migrate), so that it is the team's file from then on and no update rewrites
 it."""
 
+import ast
 import json
 import keyword
 import re
@@ -73,10 +74,12 @@ class Resource:
     origin: str = "hand"
     """Who made it: `asyncforge add resource`, `the template`, or `hand`."""
     owned: bool = False
-    """Its rows have owners (`--owned`; users, each their own account): a member may refer to
-    their own only."""
+    """Only their owners read its rows (`--read owner`; users, each their own account): a member
+    may refer to their own only."""
     public: bool = False
-    """Anyone may read its rows (neither `--private` nor `--owned`; items)."""
+    """Anyone may read its rows (`--read public`, the default; items)."""
+    access: "Access | None" = None
+    """Its policy, where the command made it."""
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,9 @@ def find_resources(project: Path) -> dict[str, Resource]:
                 fields=tuple(Field.from_answer(f) for f in answers.get("resource_fields") or []),
                 release=str(answers.get("_commit")),
                 origin="asyncforge add resource",
-                owned=bool(answers.get("resource_owned")),
-                public=not answers.get("resource_private") and not answers.get("resource_owned"),
+                owned=_rule("resource_read", answers) == "owner",
+                public=_rule("resource_read", answers) == "public",
+                access=Access(_rule("resource_read", answers), _rule("resource_write", answers)),
             )
         else:
             origin = "the template" if name in TEMPLATE_RESOURCES else "hand"
@@ -154,6 +158,11 @@ def find_resources(project: Path) -> dict[str, Resource]:
                 public=name == "items",
             )
     return found
+
+
+def _rule(question: str, answers: dict[str, Any]) -> str:
+    """A policy's answer; for a resource made before 0.6.0, what its shorthands stand for."""
+    return str(answers.get(question) or resource_default(question, answers))
 
 
 def field_types() -> list[str]:
@@ -247,12 +256,90 @@ class Plan:
 
 @dataclass(frozen=True)
 class Access:
-    """Who may read a resource's rows, in a service with users (`auth=jwt`)."""
+    """Who may read and who may write a resource's rows (`--read`, `--write`), in a service with
+    users (`auth=jwt`): `public` (reads only), `user`, `owner` or `role:NAME`."""
 
-    private: bool = False
-    """Reads need a signed-in user too."""
-    owned: bool = False
-    """Each row belongs to the user who made it; users see their own, admins all."""
+    read: str = "public"
+    write: str = "user"
+
+    @classmethod
+    def of_flags(
+        cls, read: str | None, write: str | None, *, private: bool = False, owned: bool = False
+    ) -> "Access":
+        """From the command line: `--private` is `--read user`, `--owned` is `--read owner
+        --write owner`; either beside the flag it stands for is refused."""
+        if owned and (private or read or write):
+            raise GeneratorError("--owned is --read owner --write owner: give one or the other")
+        if private and read:
+            raise GeneratorError("--private is --read user: give one or the other")
+        if owned:
+            return cls("owner", "owner")
+        return cls(read or ("user" if private else "public"), write or "user")
+
+    def check(self, service: dict[str, Any], project: Path) -> None:
+        """A one-line error naming the flag, or nothing."""
+        for flag, rule, allowed in (("--read", self.read, _READ), ("--write", self.write, _WRITE)):
+            if not allowed.match(rule):
+                choices = "public, user, owner or role:NAME" if flag == "--read" else (
+                    "user, owner or role:NAME")  # fmt: skip
+                raise GeneratorError(f"{flag} {rule}: must be {choices}, e.g. role:support")
+        if self != Access() and service.get("auth", "none") != "jwt":
+            raise GeneratorError(
+                "--read, --write, --private and --owned need a service with users; turn them on "
+                "first: asyncforge update --auth jwt"
+            )
+        if self.read == "owner" and self.write != "owner":
+            raise GeneratorError(
+                f"--write {self.write}: a row only its owner reads is changed by its owner only "
+                "(--read owner needs --write owner)"
+            )
+        roles = declared_roles(package_dir(project))
+        for flag, rule in (("--read", self.read), ("--write", self.write)):
+            if rule.startswith("role:") and rule[5:] not in roles:
+                raise GeneratorError(
+                    f"{flag} {rule}: the service declares no role {rule[5:]!r} (roles: "
+                    f"{', '.join(roles)}); add it to the Role class of auth/roles.py first"
+                )
+
+    def flags(self) -> list[str]:
+        """As a command line gives it: what differs from the defaults."""
+        default = Access()
+        return [
+            *(["--read", self.read] if self.read != default.read else []),
+            *(["--write", self.write] if self.write != default.write else []),
+        ]
+
+    def answers(self) -> dict[str, Any]:
+        """As the resource's answers file records them, with the shorthands' answers too, which
+        resources made before 0.6.0 recorded."""
+        return {
+            "resource_private": self.read != "public",
+            "resource_owned": self.read == "owner",
+            "resource_read": self.read,
+            "resource_write": self.write,
+        }
+
+
+_READ = re.compile(r"^(public|user|owner|role:[a-z][a-z0-9_]*)$")
+_WRITE = re.compile(r"^(user|owner|role:[a-z][a-z0-9_]*)$")
+
+
+def declared_roles(package: Path) -> list[str]:
+    """The values of the service's `Role` (auth/roles.py), as a policy names them."""
+    roles = package / "auth" / "roles.py"
+    if not roles.is_file():
+        return []
+    found = []
+    for node in ast.walk(ast.parse(roles.read_text())):
+        if isinstance(node, ast.ClassDef) and node.name == "Role":
+            for statement in node.body:
+                if (
+                    isinstance(statement, ast.Assign)
+                    and isinstance(statement.value, ast.Constant)
+                    and isinstance(statement.value.value, str)
+                ):
+                    found.append(statement.value.value)
+    return found
 
 
 UNIQUE_TOGETHER_REFUSED = ("text", "json")
@@ -296,11 +383,7 @@ def plan(
     """Every check of the command line and of the project, before anything is written."""
     project = project.resolve()
     answers = read_answers(project)
-    if (access.private or access.owned) and answers.get("auth", "none") != "jwt":
-        flag = "--owned" if access.owned else "--private"
-        raise GeneratorError(
-            f"{flag} needs a service with users; turn them on first: asyncforge update --auth jwt"
-        )
+    access.check(answers, project)
     if not (project / ".git").exists():
         raise GeneratorError(
             f"{project} is not a git repository; the command needs one to be undone"
@@ -351,8 +434,7 @@ def plan(
         "resource_singular": singular,
         "resource_path": name.replace("_", "-"),  # URLs' words are joined with dashes
         "resource_fields": [f.answer() for f in fields],
-        "resource_private": access.private or access.owned,  # an owner is known when signed in
-        "resource_owned": access.owned,
+        **access.answers(),
         "resource_unique_together": together,
     })  # fmt: skip
 
