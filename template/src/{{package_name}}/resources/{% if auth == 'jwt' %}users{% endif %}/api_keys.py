@@ -18,6 +18,9 @@ from .repository import ApiKeyRepository
 from .schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPage, ApiKeyRead
 
 router = APIRouter(prefix=f"{V1}/api-keys", tags=["api keys"], route_class=ResourceRoute)
+KEYS_PER_USER = 100
+"""Keys a user keeps at most, expired ones included: a leaked sign-in cannot mint keys without
+end, and each list stays one page."""
 ApiKeyId = Annotated[int, id_path("API key")]
 Listed = Annotated[ListRequest, Depends(list_parameters(ApiKeyCreate, ApiKeyRepository.listed_by))]
 
@@ -25,17 +28,26 @@ Listed = Annotated[ListRequest, Depends(list_parameters(ApiKeyCreate, ApiKeyRepo
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(400, 401, 403, 413, 422, 503, meaning={403: "Made with a key"}),
+    responses=error_responses(
+        400, 401, 403, 409, 413, 422, 503, meaning={403: "Made with a key", 409: "Too many keys"}
+    ),
 )
 async def create_api_key(
     payload: ApiKeyCreate, user: SignedInUser, database: DatabaseDep
 ) -> ApiKeyCreated:
     """Make a key that acts as the signed-in user, until `expires_at` if given. The answer's
-    `key` is shown this once. A key cannot make keys: sign in to make one."""
+    `key` is shown this once. A key cannot make keys: sign in to make one. A user keeps at most
+    100 keys (409 past them: delete one first)."""
     key, digest = new_api_key()
     values = {**payload.model_dump(), "key_hash": digest, "user_id": user.id}
-    async with database.autocommit() as unit:
-        made = await ApiKeyRepository(unit).add(values)
+    async with database.transaction() as unit:
+        keys = ApiKeyRepository(unit)
+        if await keys.count_of(user.id) >= KEYS_PER_USER:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                detail=f"A user keeps at most {KEYS_PER_USER} API keys; delete one first",
+            )
+        made = await keys.add(values)
     return ApiKeyCreated.model_validate({**made.model_dump(), "key": key})
 
 
