@@ -11,12 +11,24 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from ..db import Database
+from ..settings import Settings
 
 Outcome = Literal["succeeded", "retried", "failed"]
 OutcomeObserver = Callable[[str, Outcome], None]
+
+
+class JobContext(Protocol):
+    """What a job runs with: the runtime of the process that runs it (the API's, or a
+    worker's)."""
+
+    @property
+    def database(self) -> Database: ...
+
+    @property
+    def settings(self) -> Settings: ...
 
 
 @dataclass(slots=True)
@@ -25,7 +37,7 @@ class Job:
 
     name: str
     """Its name in logs and metrics, and of the task that runs it when jobs run in workers."""
-    run: Callable[[Database, int], Awaitable[bool]]
+    run: Callable[[JobContext, int], Awaitable[bool]]
     """Run it for one row; `False` when the row is gone. Idempotent."""
     pending: Callable[[Database, datetime, int], Awaitable[list[int]]]
     """Keys of at most `limit` rows written before `older_than` whose job has not run."""

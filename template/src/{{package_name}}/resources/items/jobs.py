@@ -5,15 +5,15 @@ from datetime import datetime
 
 from ...db import Database
 from ...db.clock import utcnow
-from ...jobs.processing import Job
+from ...jobs.processing import Job, JobContext
 from .repository import ItemRepository
 
 logger = logging.getLogger(__name__)
 
 
-async def process_item(database: Database, item_id: int) -> bool:
+async def process_item(context: JobContext, item_id: int) -> bool:
     """Mark the item processed; `False` when it was deleted before the job ran."""
-    async with database.autocommit() as unit:
+    async with context.database.autocommit() as unit:
         processed = await ItemRepository(unit).mark_processed(item_id, utcnow())
     if processed:
         logger.info("processed item %s", item_id)
