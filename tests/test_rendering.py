@@ -98,7 +98,8 @@ def test_the_platform_and_each_resource_have_their_own_folders(project: Path) ->
 ROOT_MODULES = {"__init__.py", "main.py", "settings.py", "runtime.py", "serve.py", "users.py"}
 """The package root: the entry points and what every concern folder reads (settings, runtime);
 `users.py` (the create-admin command, the contract's name) only with auth."""
-CONCERN_FOLDERS = {"api", "cache", "db", "jobs", "observability", "resources", "auth"}
+CONCERN_FOLDERS = {"api", "cache", "db", "jobs", "observability", "resources", "auth", "outbound"}
+"""`auth` and `outbound` (its mail) with users only."""
 
 
 def test_the_package_root_holds_a_handful_of_modules_and_the_concern_folders(
@@ -110,7 +111,7 @@ def test_the_package_root_holds_a_handful_of_modules_and_the_concern_folders(
 
     assert modules <= ROOT_MODULES
     assert folders <= CONCERN_FOLDERS
-    assert folders >= CONCERN_FOLDERS - {"auth"}
+    assert folders >= CONCERN_FOLDERS - {"auth", "outbound"}
 
 
 def module_imports(package: Path) -> dict[str, set[str]]:
@@ -333,6 +334,7 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
     expected |= {"worker"} if celery else set()
     expected |= {"rabbitmq"} if celery and not answers["redis"] else set()
     expected |= {"prometheus"} if answers["prometheus"] else set()
+    expected |= {"mailpit"} if answers["auth"] == "jwt" else set()  # where its mail goes
     assert set(services) == expected
     if celery:
         broker = services["worker"]["environment"].get("CELERY_BROKER_URL", "")
@@ -341,6 +343,8 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
     assert services["migrate"]["command"] == MIGRATE[answers_of(project)["orm"]]
     assert services["api"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["api"]["environment"]["DATABASE_URL"].startswith("postgresql://")
+    if answers["auth"] == "jwt":
+        assert services["api"]["environment"]["SMTP_URL"] == "smtp://mailpit:1025"
 
 
 def test_combination_ids_name_every_option() -> None:

@@ -44,8 +44,10 @@ class Authenticator:
     def __init__(
         self, settings: Settings, find_caller: FindCaller, find_key_holder: FindKeyHolder
     ) -> None:
+        self.key = signing_key(settings)
+        """Signs access tokens, and makes password reset tokens."""
         self.tokens = AccessTokens(
-            signing_key(settings),
+            self.key,
             issuer=settings.auth_issuer,
             audience=settings.auth_audience,
             lifetime_seconds=settings.auth_access_token_seconds,

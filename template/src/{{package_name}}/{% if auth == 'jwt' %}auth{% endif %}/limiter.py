@@ -12,7 +12,9 @@ in one step, so that attempts arriving together cannot get past the limits:
 A refused attempt checks no password (it spares the hashing threads). An attempt that turns out
 right is taken back from its address's count, and clears its account's.
 
-Open registration is counted per client address too (`AUTH_REGISTRATIONS_PER_ADDRESS`)."""
+Open registration is counted per client address too (`AUTH_REGISTRATIONS_PER_ADDRESS`), and
+password reset requests per client address (as sign-in attempts are) and per account
+(`AUTH_PASSWORD_RESETS_PER_ACCOUNT`)."""
 
 import hashlib
 import math
@@ -47,6 +49,7 @@ class LoginLimiter:
         self._slowdown_after = settings.auth_login_slowdown_after
         self._slowdown_max = settings.auth_login_slowdown_max_seconds
         self._registrations = settings.auth_registrations_per_address
+        self._resets = settings.auth_password_resets_per_account
 
     async def attempt(self, account: str, address: str) -> Attempt:
         account = hashlib.sha256(account.encode("utf-8", "replace")).hexdigest()[:32]
@@ -72,6 +75,19 @@ class LoginLimiter:
         may make another when it is over the limit, else `None`."""
         count, seconds_left = await self._counters.hit(_registering(address), self._window)
         return max(1, math.ceil(seconds_left)) if count > self._registrations else None
+
+    async def by_address(self, address: str) -> int | None:
+        """Counts a request of a password reset or of its confirmation as an attempt of its
+        address: seconds until it may try again when it is over its limit, else `None`."""
+        count, seconds_left = await self._counters.hit(_address(address), self._window)
+        return max(1, math.ceil(seconds_left)) if count > self._per_address else None
+
+    async def reset_message(self, account: str) -> bool:
+        """Counts a reset message asked for `account`: whether it may be sent another. Counted
+        whether or not the account exists: the answer tells nothing."""
+        account = hashlib.sha256(account.encode("utf-8", "replace")).hexdigest()[:32]
+        count, _ = await self._counters.hit(f"reset-account:{account}", self._window)
+        return count <= self._resets
 
     async def succeeded(self, attempt: Attempt) -> None:
         """The password was right: not a failure of its address; the account's are forgiven."""

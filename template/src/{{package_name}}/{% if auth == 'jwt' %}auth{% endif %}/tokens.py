@@ -9,7 +9,9 @@ ending the sign-in ends its access tokens too (see `callers`).
 Refresh tokens and API keys are opaque random strings; only their SHA-256 digest is stored (see
 the users resource), so a copy of the database hands out no working token or key."""
 
+import base64
 import hashlib
+import hmac
 import secrets
 import time
 import uuid
@@ -127,3 +129,20 @@ def new_api_key() -> tuple[str, str]:
     """An API key for its user, shown once, and the digest to store."""
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     return key, stored_digest(key)
+
+
+RESET_TOKEN_PREFIX = "pr_"
+LONGEST_RESET_TOKEN = 100
+
+
+def new_reset_nonce() -> str:
+    """What a password reset's row keeps to make its token again: not the token itself."""
+    return secrets.token_hex(16)
+
+
+def password_reset_token(key: str, nonce: str) -> str:
+    """A reset's token, the same each time it is made from the signing key and the row's
+    nonce: a job that sends it again sends the same one, and the database alone cannot make
+    it. Its digest (`stored_digest`) is stored and looked up by."""
+    mac = hmac.new(key.encode(), f"password-reset:{nonce}".encode(), hashlib.sha256).digest()
+    return RESET_TOKEN_PREFIX + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()

@@ -7,6 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 
 from ...api.fields import Schema, Timestamp, storable_text
 from ...auth.roles import Role
+from ...auth.tokens import LONGEST_RESET_TOKEN
 from ...db.clock import utcnow
 
 Email = Annotated[
@@ -44,6 +45,20 @@ class PasswordChange(Schema):
     new_password: Password
 
 
+class PasswordResetRequest(Schema):
+    email: Annotated[str, Field(min_length=1, max_length=320)]
+    """Any text: an address with no account is answered as one with an account."""
+
+
+class PasswordReset(Schema):
+    token: Annotated[str, Field(min_length=1, max_length=LONGEST_RESET_TOKEN)]
+    new_password: Password
+
+
+class PasswordResetSent(BaseModel):
+    detail: str
+
+
 class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -74,6 +89,15 @@ class RefreshTokenRecord(BaseModel):
     user_id: int
     family: str
     expires_at: Timestamp
+    used_at: Timestamp | None
+
+
+class PasswordResetRecord(BaseModel):
+    id: int
+    user_id: int
+    nonce: str
+    expires_at: Timestamp
+    sent_at: Timestamp | None
     used_at: Timestamp | None
 
 
