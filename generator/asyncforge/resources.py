@@ -39,8 +39,6 @@ from .vcs import dirty_files, git, local_path
 MODIFIERS = ("optional", "unique", "index")
 SHARED_ANSWERS = ("package_name", "orm", "redis", "tasks", "prometheus", "auth")
 """The service's answers a resource is rendered with; an update renders it with the current ones."""
-TEMPLATE_RESOURCES = ("items", "users")
-"""The resources the service template renders (users with `auth=jwt`)."""
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 _ANSWERS_PREFIX = ".copier-answers.resource-"
 
@@ -73,13 +71,20 @@ class Resource:
     release: str | None = None
     origin: str = "hand"
     """Who made it: `asyncforge add resource`, `the template`, or `hand`."""
-    owned: bool = False
-    """Only their owners read its rows (`--read owner`; users, each their own account): a member
-    may refer to their own only."""
-    public: bool = False
-    """Anyone may read its rows (`--read public`, the default; items)."""
     access: "Access | None" = None
-    """Its policy, where the command made it."""
+    """Its policy: as the command recorded it, the template's for items and users; unknown for a
+    resource made by hand."""
+
+    @property
+    def owned(self) -> bool:
+        """Only their owners read its rows (`--read owner`; users, each their own account): a
+        member may refer to their own only."""
+        return self.access is not None and self.access.read == "owner"
+
+    @property
+    def public(self) -> bool:
+        """Anyone may read its rows (`--read public`, the default; items)."""
+        return self.access is not None and self.access.read == "public"
 
 
 @dataclass(frozen=True)
@@ -142,20 +147,17 @@ def find_resources(project: Path) -> dict[str, Resource]:
                 fields=tuple(Field.from_answer(f) for f in answers.get("resource_fields") or []),
                 release=str(answers.get("_commit")),
                 origin="asyncforge add resource",
-                owned=_rule("resource_read", answers) == "owner",
-                public=_rule("resource_read", answers) == "public",
                 access=Access(_rule("resource_read", answers), _rule("resource_write", answers)),
             )
         else:
-            origin = "the template" if name in TEMPLATE_RESOURCES else "hand"
+            origin = "the template" if name in TEMPLATE_POLICIES else "hand"
             found[name] = Resource(
                 name=name,
                 singular=_snake(model),
                 model=model,
                 path=name,
                 origin=origin,
-                owned=name == "users",
-                public=name == "items",
+                access=TEMPLATE_POLICIES.get(name),
             )
     return found
 
@@ -320,6 +322,9 @@ class Access:
         }
 
 
+TEMPLATE_POLICIES = {"items": Access("public", "user"), "users": Access("owner", "owner")}
+"""The resources the service template renders (users with `auth=jwt`), and their policies: items
+are everyone's to read; a user is their own."""
 _READ = re.compile(r"^(public|user|owner|role:[a-z][a-z0-9_]*)$")
 _WRITE = re.compile(r"^(user|owner|role:[a-z][a-z0-9_]*)$")
 
