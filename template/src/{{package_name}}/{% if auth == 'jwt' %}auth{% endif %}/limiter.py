@@ -52,7 +52,7 @@ class LoginLimiter:
         self._resets = settings.auth_password_resets_per_account
 
     async def attempt(self, account: str, address: str) -> Attempt:
-        account = hashlib.sha256(account.encode("utf-8", "replace")).hexdigest()[:32]
+        account = _digest(account)
         pair = await self._counters.hit(_pair(account, address), self._window)
         by_address = await self._counters.hit(_address(address), self._window)
         by_account = await self._counters.hit(_account(account), self._window)
@@ -85,8 +85,7 @@ class LoginLimiter:
     async def reset_message(self, account: str) -> bool:
         """Counts a reset message asked for `account`: whether it may be sent another. Counted
         whether or not the account exists: the answer tells nothing."""
-        account = hashlib.sha256(account.encode("utf-8", "replace")).hexdigest()[:32]
-        count, _ = await self._counters.hit(f"reset-account:{account}", self._window)
+        count, _ = await self._counters.hit(f"reset-account:{_digest(account)}", self._window)
         return count <= self._resets
 
     async def succeeded(self, attempt: Attempt) -> None:
@@ -105,6 +104,11 @@ def too_many(detail: str, retry_after: int) -> HTTPException:
     """A limit's 429, saying when to try again."""
     headers = {"Retry-After": str(retry_after)}
     return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=detail, headers=headers)
+
+
+def _digest(account: str) -> str:
+    """How an account is named in the counters' keys: not its address."""
+    return hashlib.sha256(account.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def _pair(account: str, address: str) -> str:

@@ -1,5 +1,5 @@
 """Password reset by mail: a request answers 202 whatever the address, on the same path for an
-address with an account and one without (one statement, the message's job queued after the
+address with an account and one without (the same statements, the message's job queued after the
 response); the message's token works once, before `AUTH_PASSWORD_RESET_SECONDS` end, and resets
 the password, ending every sign-in of the account."""
 
