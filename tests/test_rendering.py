@@ -99,7 +99,7 @@ ROOT_MODULES = {"__init__.py", "main.py", "settings.py", "runtime.py", "serve.py
 """The package root: the entry points and what every concern folder reads (settings, runtime);
 `users.py` (the create-admin command, the contract's name) only with auth."""
 CONCERN_FOLDERS = {"api", "cache", "db", "jobs", "observability", "resources", "auth", "outbound"}
-"""`auth` and `outbound` (its mail) with users only."""
+"""`auth` with users only."""
 
 
 def test_the_package_root_holds_a_handful_of_modules_and_the_concern_folders(
@@ -111,7 +111,7 @@ def test_the_package_root_holds_a_handful_of_modules_and_the_concern_folders(
 
     assert modules <= ROOT_MODULES
     assert folders <= CONCERN_FOLDERS
-    assert folders >= CONCERN_FOLDERS - {"auth", "outbound"}
+    assert folders >= CONCERN_FOLDERS - {"auth"}
 
 
 def module_imports(package: Path) -> dict[str, set[str]]:
@@ -329,7 +329,7 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
 
     answers = answers_of(project)
     celery = answers["tasks"] == "celery"
-    expected = {"api", "migrate", "postgres"}
+    expected = {"api", "migrate", "postgres", "jaeger"}  # Jaeger: the traces' viewer
     expected |= {"redis"} if answers["redis"] else set()
     expected |= {"worker"} if celery else set()
     expected |= {"rabbitmq"} if celery and not answers["redis"] else set()
@@ -345,6 +345,8 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
     assert services["api"]["environment"]["DATABASE_URL"].startswith("postgresql://")
     if answers["auth"] == "jwt":
         assert services["api"]["environment"]["SMTP_URL"] == "smtp://mailpit:1025"
+    for traced in ("api", "worker") if celery else ("api",):
+        assert services[traced]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"
 
 
 def test_combination_ids_name_every_option() -> None:

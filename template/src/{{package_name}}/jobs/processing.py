@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from ..db import Database
+from ..outbound.http import OutboundHttp
 from ..settings import Settings
 
 Outcome = Literal["succeeded", "retried", "failed"]
@@ -29,6 +30,9 @@ class JobContext(Protocol):
 
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def http(self) -> OutboundHttp: ...
 
 
 @dataclass(slots=True)

@@ -1,6 +1,7 @@
 """Application logs: JSON lines by default (one object per event, for log pipelines), or a
 readable console format for development (`LOG_FORMAT=console`). Every line written while a
-request is being handled, or by the background work it scheduled, carries its request id.
+request is being handled, or by the background work it scheduled, carries its request id, and
+the fields other concerns add with `log_field` (traces add their `trace_id`).
 
 Hand-written rather than a logging library: a formatter and a filter on the standard `logging`
 module are all it takes for the service's own events. The one access line per request has a
@@ -23,12 +24,22 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 _SKIPPED = _STANDARD | {"color_message"}  # uvicorn's copy of the message with terminal colours
 _HANDLER_NAME = "service"
+_fields: dict[str, Callable[[], str | None]] = {}
 
 
-class RequestIdFilter(logging.Filter):
+def log_field(name: str, value: Callable[[], str | None]) -> None:
+    """Every line from now on carries `name`, read from `value()` as it is written (left out
+    when `None`)."""
+    _fields[name] = value
+
+
+class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
             record.request_id = request_id.get()
+        for name, value in _fields.items():
+            if not hasattr(record, name):
+                setattr(record, name, value())
         return True
 
 
@@ -69,7 +80,7 @@ def configure_logging(level: str, log_format: str = "json") -> None:
     handler = logging.StreamHandler()
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(JsonFormatter() if log_format == "json" else ConsoleFormatter())
-    handler.addFilter(RequestIdFilter())
+    handler.addFilter(ContextFilter())
     root.addHandler(handler)
     root.setLevel(level.upper())
     for name in ("_granian", "uvicorn", "uvicorn.error"):
@@ -78,6 +89,13 @@ def configure_logging(level: str, log_format: str = "json") -> None:
         server_logger.propagate = True
     logging.getLogger("granian.access").disabled = True
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def _extra_fields() -> str:
+    if not _fields:
+        return ""
+    values = ((name, value()) for name, value in _fields.items())
+    return "".join(f", {json.dumps(name)}: {json.dumps(v)}" for name, v in values if v is not None)
 
 
 class AccessLog:
@@ -111,7 +129,7 @@ class AccessLog:
                 f'{{"time": "{stamp}Z", "level": "INFO", "logger": "access", '
                 f'"message": "{method} {route} {status} {millis}ms", "method": "{method}", '
                 f'"route": "{route}", "status": {status}, "duration_ms": {millis}, '
-                f'"request_id": "{rid}"}}\n'
+                f'"request_id": "{rid}"{_extra_fields()}}}\n'
             )
         else:
             when = stamp.replace("T", " ")

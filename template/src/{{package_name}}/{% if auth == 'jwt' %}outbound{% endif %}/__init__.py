@@ -1,1 +1,0 @@
-"""What the service sends out of itself: mail (`mail`)."""
