@@ -17,6 +17,7 @@ speed is measured here, never asserted in a test.
 
 import argparse
 import http.client
+import http.server
 import importlib.util
 import json
 import re
@@ -28,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -85,6 +87,8 @@ RESOURCES: dict[str, dict[str, list[str]]] = {
 reference items (a foreign key checked on every write), seeded with one order per item."""
 ADMIN = ("bench-admin@example.com", "bench-admin-password")
 """The account a signed-in target signs in as (made with the service's `users create-admin`)."""
+OTLP_SINK = "otlp-sink"
+"""A target's `OTEL_EXPORTER_OTLP_ENDPOINT` that names the bench's own OTLP receiver."""
 SIGNING_KEY = secrets.token_urlsafe(48)
 """Random per run: the services refuse a key that looks made by hand."""
 
@@ -193,6 +197,24 @@ TARGETS = [
         "sqlalchemy-all-on-rate-limited", "sqlalchemy-all-on", ("read-hit",),
         env=(("RATE_LIMIT_PER_MINUTE", "1000000000"),),
     ),
+    # Every request traced and exported to a local receiver (the bench's own, on these cores).
+    Target(
+        "sqlalchemy-traced", "sqlalchemy-default", ("read", "create"),
+        env=(("OTEL_EXPORTER_OTLP_ENDPOINT", OTLP_SINK),),
+    ),
+    Target(
+        "tortoise-traced", "tortoise-default", ("read",),
+        env=(("OTEL_EXPORTER_OTLP_ENDPOINT", OTLP_SINK),),
+    ),
+    # The same, one trace in ten kept (the standard variables), as a busy service would run.
+    Target(
+        "sqlalchemy-traced-sampled", "sqlalchemy-default", ("read",),
+        env=(
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", OTLP_SINK),
+            ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.1"),
+        ),
+    ),
     # With --previous: the same services from the template before a change.
     *(
         Target(f"previous-{name}", f"previous-{name}", ("live", "read", "list", "create"))
@@ -260,6 +282,11 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
     ("sqlalchemy-auth-rate-limited", "read", "sqlalchemy-auth", "read", 0.9),
     ("sqlalchemy-all-on-rate-limited", "read-hit", "sqlalchemy-all-on", "read-hit", 0.9),
     ("sqlalchemy-auth", "read", "sqlalchemy-default", "read", None),
+    # Traces on, every request sampled and exported.
+    ("sqlalchemy-traced", "read", "sqlalchemy-default", "read", 0.8),
+    ("tortoise-traced", "read", "tortoise-default", "read", 0.8),
+    ("sqlalchemy-traced", "create", "sqlalchemy-default", "create", None),
+    ("sqlalchemy-traced-sampled", "read", "sqlalchemy-default", "read", 0.8),
     # Lists deep into a large table cost what the first page does; a filter on an index is
     # about as cheap as none; a 304 is cheaper than the answer it saves.
     *(
@@ -272,9 +299,10 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
             ("read-one-304", "read-one", 1.0),
         ]
     ),
-    # With --previous: this template against the one before (the server, the sign-in limits).
+    # With --previous: this template against the one before (the server, the sign-in limits;
+    # traces off must cost the read nothing measurable).
     *(
-        (name, scenario, f"previous-{name}", scenario, None)
+        (name, scenario, f"previous-{name}", scenario, 0.97 if scenario == "read" else None)
         for name in ("sqlalchemy-default", "tortoise-default")
         for scenario in ("live", "read", "list", "create")
     ),
@@ -536,7 +564,7 @@ def serve(target: Target, project: Path, environment: dict[str, str]) -> Iterato
     env = checks.child_environment(
         {
             **environment,
-            **dict(target.env),
+            **{k: otlp_sink() if v == OTLP_SINK else v for k, v in target.env},
             "WEB_CONCURRENCY": "1",
             "BIND": f"127.0.0.1:{port}",
             "PYTHONPATH": str(ROOT),
@@ -578,6 +606,34 @@ def serve(target: Target, project: Path, environment: dict[str, str]) -> Iterato
         checks.stop_process_group(process)
         if multiproc:
             shutil.rmtree(multiproc, ignore_errors=True)
+
+
+class _OtlpSink(http.server.BaseHTTPRequestHandler):
+    """Takes what an OTLP/HTTP exporter sends and answers it as a collector would."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+_sink: list[str] = []
+
+
+def otlp_sink() -> str:
+    """The bench's OTLP receiver, started once, in a thread of this process."""
+    if not _sink:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _OtlpSink)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        _sink.append(f"http://127.0.0.1:{server.server_address[1]}")
+    return _sink[0]
 
 
 def port_open(port: int) -> bool:
