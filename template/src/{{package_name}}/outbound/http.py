@@ -60,17 +60,18 @@ class OutboundHttp:
         rid = request_id.get()
         if rid and "x-request-id" not in headers:
             headers["X-Request-ID"] = rid
+        host = httpx.URL(url).host or "unknown"
         attempt = 0
         while True:
             started = time.perf_counter()
             try:
                 response = await self.client.request(method, url, headers=headers, **options)
             except httpx.TransportError as error:
-                self._report(method, url, "error", started)
+                self._report(method, host, "error", started)
                 if attempt >= self._retries or not _worth_again(method, error):
                     raise
             else:
-                self._report(method, url, f"{response.status_code // 100}xx", started)
+                self._report(method, host, f"{response.status_code // 100}xx", started)
                 if (
                     attempt >= self._retries
                     or method not in IDEMPOTENT
@@ -91,9 +92,8 @@ class OutboundHttp:
     async def close(self) -> None:
         await self.client.aclose()
 
-    def _report(self, method: str, url: str, outcome: str, started: float) -> None:
+    def _report(self, method: str, host: str, outcome: str, started: float) -> None:
         seconds = time.perf_counter() - started
-        host = httpx.URL(url).host or "unknown"
         for observer in self._observers:
             observer(method, host, outcome, seconds)
 
