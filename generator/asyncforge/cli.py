@@ -445,7 +445,7 @@ def matrix(
         typer.Option(
             "--python",
             help="Run every selected combination on this Python (repeatable); "
-            "default: the rotation (anchors on every supported Python)",
+            "default: the rotation (the default combination on every supported Python)",
         ),
     ] = None,
     backend: Annotated[

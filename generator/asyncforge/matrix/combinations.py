@@ -89,13 +89,17 @@ def supported_pythons(root: Path | None = None) -> tuple[str, ...]:
 
 def _rotation(root: Path | None) -> list[Run]:
     supported = supported_pythons(root)
-    anchored = set(anchors(root))
+    default, *all_on = anchors(root)
+    # Each ORM's all-on combination on both backends, on Pythons from the newest down.
+    all_on_python = {c: supported[-1 - n % len(supported)] for n, c in enumerate(all_on)}
     python_turns, backend_turns = itertools.cycle(supported), itertools.cycle(BACKENDS)
     planned: list[Run] = []
     for combination in all_combinations(root):
-        if combination in anchored:
+        if combination == default:
             planned.append(Run(combination, supported[0], BACKENDS))
             planned += [Run(combination, p, (next(backend_turns),)) for p in supported[1:]]
+        elif combination in all_on_python:
+            planned.append(Run(combination, all_on_python[combination], BACKENDS))
         else:
             planned.append(Run(combination, next(python_turns), (next(backend_turns),)))
     return planned
@@ -108,9 +112,10 @@ def runs(
     backends: Sequence[str] | None = None,
 ) -> list[Run]:
     """Each combination on the given Pythons and backends (both when none are given); without
-    `pythons`, the rotation: anchors on every supported Python, on both backends on the first
-    and on one in turn on the others; every other combination on the next Python and the next
-    backend in turn."""
+    `pythons`, the rotation: the default combination on every supported Python, on both backends
+    on the first and on one in turn on the others; each ORM's all-on combination on both
+    backends, on the newest Python, the next ORM's on the one before; every other combination on
+    the next Python and the next backend in turn."""
     chosen = list(combinations)
     planned = [Run(c, p) for c in chosen for p in pythons] if pythons else _rotation(root)
     if backends:
