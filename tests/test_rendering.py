@@ -98,7 +98,9 @@ def test_the_platform_and_each_resource_have_their_own_folders(project: Path) ->
 ROOT_MODULES = {"__init__.py", "main.py", "settings.py", "runtime.py", "serve.py", "users.py"}
 """The package root: the entry points and what every concern folder reads (settings, runtime);
 `users.py` (the create-admin command, the contract's name) only with auth."""
-CONCERN_FOLDERS = {"api", "cache", "db", "jobs", "observability", "resources", "auth", "outbound"}
+CONCERN_FOLDERS = {
+    "api", "auth", "cache", "db", "events", "jobs", "observability", "outbound", "resources"
+}
 """`auth` with users only."""
 
 

@@ -4,9 +4,10 @@
 for one of them (`ItemRepository(unit)`), and several repositories may share one:
 
 - `transaction()`: several statements that succeed or fail together; committed when the block
-  ends, rolled back when it raises.
+  ends, rolled back when it raises. A resource's create, update and delete are events, written
+  to the outbox in the same transaction (`events`): they need one.
 - `autocommit()`: each statement commits on its own: the cheapest way to make a single write
-  durable before the response is sent.
+  that is not an event (a job's mark, a counter) durable.
 - `reader()`: reads, with no transaction held open.
 
 Every repository write records a `Change`; the data layer publishes them once committed. A

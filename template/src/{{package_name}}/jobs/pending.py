@@ -7,18 +7,15 @@ Every API process sweeps every `PENDING_SWEEP_INTERVAL_SECONDS` (with jitter), a
 so a slow queue is not flooded. Several processes may schedule the same row: jobs are idempotent.
 """
 
-import asyncio
-import contextlib
 import logging
-import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 from ..db import Database
 from ..db.clock import utcnow
-from ..db.data import DatabaseUnavailable
+from .periodic import every
 from .processing import Job
 
 logger = logging.getLogger(__name__)
@@ -63,26 +60,6 @@ class PendingSweep:
             logger.warning("scheduled %d pending jobs again: %s", len(scheduled), scheduled[:20])
         return scheduled
 
-    async def _run_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval * random.uniform(0.5, 1.5))
-            try:
-                await self.sweep_once()
-            except DatabaseUnavailable as error:
-                logger.warning("pending sweep skipped: %s", error)
-            except Exception:
-                logger.exception("pending sweep failed")
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
+    def running(self) -> AbstractAsyncContextManager[None]:
         """Sweep in the background while the block runs (not at all with a zero interval)."""
-        if self._interval <= 0:
-            yield
-            return
-        task = asyncio.create_task(self._run_forever(), name="pending-sweep")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        return every(self._interval, self.sweep_once, "pending-sweep")

@@ -47,7 +47,7 @@ async def create_item(payload: ItemCreate, database: DatabaseDep, jobs: JobsDep)
     """Create an item. It is stored before the answer is sent; its background job then sets
     `processed_at`. `processing` is `queued` when the job was handed over at once, `pending`
     when it could not be (the task broker was down): it is then queued again automatically."""
-    async with database.autocommit() as unit:
+    async with database.transaction() as unit:  # the row and its event, together
         item = await ItemRepository(unit).add(payload)
     queued = await jobs.later(PROCESS_ITEM, item.id)
     return ItemCreated.model_construct(**dict(item), processing="queued" if queued else "pending")

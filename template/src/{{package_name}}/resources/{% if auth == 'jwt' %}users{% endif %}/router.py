@@ -197,7 +197,7 @@ async def create_user(
     password_hash = await auth.passwords.hash(payload.password)
     account = {"email": payload.email, "password_hash": password_hash, "role": payload.role.value}
     try:
-        async with database.autocommit() as unit:
+        async with database.transaction() as unit:
             user = await UserRepository(unit).add(account)
     except ConflictError:
         raise ConflictError(TAKEN) from None  # the message of the unique index names the address

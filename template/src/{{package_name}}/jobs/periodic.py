@@ -1,0 +1,79 @@
+"""Work an API process does in the background while it serves: on a period (`every`), or as
+soon as asked and once more for every request made meanwhile (`Coalesced`)."""
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from ..db.data import DatabaseUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def every(
+    seconds: float, work: Callable[[], Awaitable[Any]], name: str
+) -> AsyncIterator[None]:
+    """Run `work` every `seconds` (with jitter, so that processes started together spread out)
+    while the block runs; not at all with a zero period."""
+    if seconds <= 0:
+        yield
+        return
+
+    async def forever() -> None:
+        while True:
+            await asyncio.sleep(seconds * random.uniform(0.5, 1.5))  # jitter, not a secret
+            try:
+                await work()
+            except DatabaseUnavailable as error:
+                logger.warning("%s skipped: %s", name, error)
+            except Exception:
+                logger.exception("%s failed", name)
+
+    task = asyncio.create_task(forever(), name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+class Coalesced:
+    """`work` in a task of its own when asked; asked again while it runs, it runs once more
+    after, however often it was asked: a burst of requests is a few runs, none is missed."""
+
+    def __init__(self, work: Callable[[], Awaitable[Any]], name: str) -> None:
+        self._work = work
+        self._name = name
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    def __call__(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.create_task(self._run(), name=self._name)
+
+    async def close(self, seconds: float) -> None:
+        """Let the run under way finish, for at most `seconds`."""
+        if self._task is not None and not self._task.done():
+            await asyncio.wait([self._task], timeout=seconds)
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self._work()
+            except DatabaseUnavailable as error:
+                logger.warning("%s stopped: %s", self._name, error)
+                return  # the next period tries again
+            except Exception:
+                logger.exception("%s failed", self._name)
+                return
+            if not self._again:
+                return
