@@ -88,6 +88,9 @@ reference items (a foreign key checked on every write), seeded with one order pe
 ADMIN = ("bench-admin@example.com", "bench-admin-password")
 """The account a signed-in target signs in as (made with the service's `users create-admin`)."""
 OTLP_SINK = "otlp-sink"
+WEBHOOK_SINK = "webhook-sink"
+"""A target's `WEBHOOK_URLS`: the bench's receiver, which answers every delivery at once."""
+WEBHOOK_SECRET = "whsec_" + "YmVuY2gncyB3ZWJob29rIHNpZ25pbmcga2V5ISEhIQ=="
 """A target's `OTEL_EXPORTER_OTLP_ENDPOINT` that names the bench's own OTLP receiver."""
 SIGNING_KEY = secrets.token_urlsafe(48)
 """Random per run: the services refuse a key that looks made by hand."""
@@ -206,6 +209,14 @@ TARGETS = [
         "tortoise-traced", "tortoise-default", ("read",),
         env=(("OTEL_EXPORTER_OTLP_ENDPOINT", OTLP_SINK),),
     ),
+    # Events delivered to one webhook URL (the bench's receiver, on these cores).
+    *(
+        Target(
+            f"{orm}-webhooks", f"{orm}-default", ("create",),
+            env=(("WEBHOOK_URLS", WEBHOOK_SINK), ("WEBHOOK_SECRET", WEBHOOK_SECRET)),
+        )
+        for orm in ("sqlalchemy", "tortoise")
+    ),
     # The same, one trace in ten kept (the standard variables), as a busy service would run.
     Target(
         "sqlalchemy-traced-sampled", "sqlalchemy-default", ("read",),
@@ -287,6 +298,12 @@ COMPARISONS: list[tuple[str, str, str, str, float | None]] = [
     ("tortoise-traced", "read", "tortoise-default", "read", 0.8),
     ("sqlalchemy-traced", "create", "sqlalchemy-default", "create", None),
     ("sqlalchemy-traced-sampled", "read", "sqlalchemy-default", "read", 0.8),
+    # Events written with each change, and delivered to a webhook: against the same service
+    # delivering none, and against the template before events (with --previous).
+    ("sqlalchemy-webhooks", "create", "sqlalchemy-default", "create", None),
+    ("tortoise-webhooks", "create", "tortoise-default", "create", None),
+    ("sqlalchemy-webhooks", "create", "previous-sqlalchemy-default", "create", 0.85),
+    ("tortoise-webhooks", "create", "previous-tortoise-default", "create", 0.85),
     # Lists deep into a large table cost what the first page does; a filter on an index is
     # about as cheap as none; a 304 is cheaper than the answer it saves.
     *(
@@ -564,7 +581,7 @@ def serve(target: Target, project: Path, environment: dict[str, str]) -> Iterato
     env = checks.child_environment(
         {
             **environment,
-            **{k: otlp_sink() if v == OTLP_SINK else v for k, v in target.env},
+            **{k: _sink_of(v) for k, v in target.env},
             "WEB_CONCURRENCY": "1",
             "BIND": f"127.0.0.1:{port}",
             "PYTHONPATH": str(ROOT),
@@ -634,6 +651,15 @@ def otlp_sink() -> str:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         _sink.append(f"http://127.0.0.1:{server.server_address[1]}")
     return _sink[0]
+
+
+def _sink_of(value: str) -> str:
+    """A target's environment value, the bench's receivers named by their placeholders."""
+    if value == OTLP_SINK:
+        return otlp_sink()
+    if value == WEBHOOK_SINK:
+        return f"{otlp_sink()}/hooks"  # the same server answers any POST at once
+    return value
 
 
 def port_open(port: int) -> bool:
