@@ -37,22 +37,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
         sqlite_autoincrement=True,
     )
-    op.create_index(
-        "ix_events_due",
-        "events",
-        ["due_at"],
-        unique=False,
-        postgresql_where=sa.text("due_at IS NOT NULL"),
-        sqlite_where=sa.text("due_at IS NOT NULL"),
-    )
-    op.create_index(
-        "ix_events_parked",
-        "events",
-        ["parked_at"],
-        unique=False,
-        postgresql_where=sa.text("parked_at IS NOT NULL"),
-        sqlite_where=sa.text("parked_at IS NOT NULL"),
-    )
+    for name, column in (("ix_events_due", "due_at"), ("ix_events_parked", "parked_at")):
+        where = sa.text(f"{column} IS NOT NULL")  # the few in flight or parked only
+        op.create_index(
+            name, "events", [column], unique=False, postgresql_where=where, sqlite_where=where
+        )
     op.create_index(op.f("ix_events_occurred_at"), "events", ["occurred_at"], unique=False)
 
 
