@@ -6,14 +6,40 @@ them from there, after the commit: see the `events` package."""
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 EventKind = Literal["created", "updated", "deleted"]
+OutboxT = TypeVar("OutboxT")
+"""Each ORM's outbox (`db.outbox.Outbox`)."""
 
 
 class OutsideTransaction(RuntimeError):
     """A write that is an event was made in a unit of work without a transaction: the row would
     be committed before its event, and a crash between them would lose the event."""
+
+
+def outbox_for(outbox: OutboxT | None, entity: str, kind: EventKind) -> OutboxT:
+    """The unit of work's outbox, where a write's event goes; refused (before the write) in a
+    unit of work without one."""
+    if outbox is None:
+        raise OutsideTransaction(
+            f"{entity}.{kind} is an event: write it in `database.transaction()`, so that the "
+            "row and its event are committed together"
+        )
+    return outbox
+
+
+def event_data(schema: type[BaseModel], row: BaseModel | int) -> str:
+    """An event's `data`: the row as `schema` reads it, its fields only (never what the row has
+    besides, a password's hash); a deleted row's `id`."""
+    if isinstance(row, int):
+        return json.dumps({"id": row})
+    if type(row) is schema:
+        return row.model_dump_json()
+    fields = {name: getattr(row, name) for name in schema.model_fields}
+    return schema.model_construct(**fields).model_dump_json()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,15 @@ kept longer than `EVENT_RETENTION_HOURS`."""
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from typing import get_args
 
 from ..db.changes import Change
 from ..db.clock import utcnow
-from ..db.events import EventStore
+from ..db.events import EventKind, EventStore
 from ..jobs.periodic import every
 from ..settings import Settings
 
-EVENT_KINDS = frozenset({"created", "updated", "deleted"})
+EVENT_KINDS = frozenset(get_args(EventKind))
 PRUNED_AT_ONCE = 1000
 
 
