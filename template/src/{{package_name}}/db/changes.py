@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .events import Event
+
 logger = logging.getLogger(__name__)
 
 ChangeKind = Literal["created", "updated", "deleted", "processed"]
@@ -22,6 +24,8 @@ class Change:
     """The table, e.g. `items`; with `key` it names the row: `items:42`."""
     key: int | str
     kind: ChangeKind
+    event: Event | None = None
+    """The change's event, when the write is one (see `events`)."""
 
     @property
     def name(self) -> str:

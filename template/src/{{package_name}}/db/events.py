@@ -4,9 +4,10 @@ has no event and a committed one always has its event. What reads them (webhooks
 them from there, after the commit: see the `events` package."""
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -31,11 +32,12 @@ def outbox_for(outbox: OutboxT | None, entity: str, kind: EventKind) -> OutboxT:
     return outbox
 
 
-def event_data(schema: type[BaseModel], row: BaseModel | int) -> str:
+def event_data(schema: type[BaseModel], row: BaseModel | Mapping[str, Any]) -> str:
     """An event's `data`: the row as `schema` reads it, its fields only (never what the row has
-    besides, a password's hash); a deleted row's `id`."""
-    if isinstance(row, int):
-        return json.dumps({"id": row})
+    besides, a password's hash); a deleted row's `id` (and its owner, where rows have owners:
+    who may still hear of it)."""
+    if not isinstance(row, BaseModel):
+        return json.dumps(row)
     if type(row) is schema:
         return row.model_dump_json()
     fields = {name: getattr(row, name) for name in schema.model_fields}
