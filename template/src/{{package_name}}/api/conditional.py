@@ -69,9 +69,10 @@ class ConditionalRoute(APIRoute):
 
         async def answer(request: Request) -> Response:
             response = await handler(request)
-            if response.status_code != status.HTTP_200_OK or not isinstance(response.body, bytes):
+            body = getattr(response, "body", None)  # a stream has none: it has no version
+            if response.status_code != status.HTTP_200_OK or not isinstance(body, bytes):
                 return response
-            tag = f'"{version(response.body)}"'
+            tag = f'"{version(body)}"'
             response.headers["ETag"] = tag
             asked = request.headers.get("if-none-match")
             if asked is not None:
