@@ -99,7 +99,15 @@ ROOT_MODULES = {"__init__.py", "main.py", "settings.py", "runtime.py", "serve.py
 """The package root: the entry points and what every concern folder reads (settings, runtime);
 `users.py` (the create-admin command, the contract's name) only with auth."""
 CONCERN_FOLDERS = {
-    "api", "auth", "cache", "db", "events", "jobs", "observability", "outbound", "resources"
+    "api",
+    "auth",
+    "cache",
+    "db",
+    "events",
+    "jobs",
+    "observability",
+    "outbound",
+    "resources",
 }
 """`auth` with users only."""
 
@@ -348,7 +356,9 @@ def test_compose_runs_the_api_after_migrating_postgres(project: Path) -> None:
     if answers["auth"] == "jwt":
         assert services["api"]["environment"]["SMTP_URL"] == "smtp://mailpit:1025"
     for traced in ("api", "worker") if celery else ("api",):
-        assert services[traced]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"
+        assert (
+            services[traced]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"
+        )
 
 
 def test_combination_ids_name_every_option() -> None:

@@ -176,7 +176,7 @@ def test_resources_added_by_the_command_pass_everywhere_and_take_the_next_releas
     assert " ".join(SHIPMENTS) in listed.stdout
     assert "items" in listed.stdout
     if answers.get("auth") == "jwt":  # the policy as the command line gave it
-        for name, arguments in WITH_USERS.items():
+        for arguments in WITH_USERS.values():
             if "--read" in arguments or "--write" in arguments:
                 assert " ".join(arguments) in listed.stdout, listed.stdout
         assert " ".join([*WITH_USERS["notes"][:-1], "--read owner --write owner"]) in listed.stdout

@@ -420,8 +420,8 @@ def test_users_turned_on_after_the_teams_own_migrations_are_joined_to_them(
     """`add resource` numbers a team's migrations after `0002` (the team's `0003` follows
     `events_0001`, after `items_0003`), and auth's migrations end in `users_0006` (which joins
     `users_0005` and `events_0001`): the update writes the merge migration, so that Alembic
-    upgrades a new database and finds nothing pending. The registry lines of orders and of users, added at the
-    same place, are both kept (Copier alone reports them as a conflict)."""
+    upgrades a new database and finds nothing pending. The registry lines of orders and of
+    users, added at the same place, are both kept (Copier alone reports them as a conflict)."""
     service = new_service()
     added = run_asyncforge(
         "add", "resource", "orders", "item_id:ref=items", "quantity:int", "--project", str(service)
