@@ -921,6 +921,65 @@ def invalidation_latency(target: Target, project: Path, url: str) -> dict[str, A
     return figures
 
 
+FEED_TARGETS = ("sqlalchemy-default", "tortoise-default", "sqlalchemy-all-on")
+FEED_RATE = 100
+FEED_EVENTS = 500
+IDLE_FEEDS = 1000
+
+
+def feed_figures(target: Target, project: Path, url: str, smoke: bool) -> dict[str, Any]:
+    """The live feeds: how long an event takes to reach a client of another server of the same
+    service (creates at FEED_RATE per second; `bench/feeds.py` is the client), and what
+    IDLE_FEEDS idle clients cost a worker in memory."""
+    environment = {"DATABASE_URL": url, "AUTH_SECRET_KEY": SIGNING_KEY}
+    if "redis" in (project / "pyproject.toml").read_text():
+        subprocess.run(
+            ["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True, timeout=30
+        )
+        environment["REDIS_URL"] = REDIS_DB
+    client = [str(project / ".venv/bin/python"), str(Path(__file__).parent / "feeds.py")]
+    events, idle = (20, 20) if smoke else (FEED_EVENTS, IDLE_FEEDS)
+    with (
+        serve(target, project, environment) as (reader, _),
+        serve(target, project, environment) as (writer, _),
+    ):
+        latency = [*client, "latency", writer, reader, "--rate", str(FEED_RATE)]
+        measured = subprocess.run(
+            [*latency, "--count", str(events)], capture_output=True, text=True, timeout=180
+        )
+        if measured.returncode:
+            sys.exit(f"{target.name}: the feed's latency client failed:\n{measured.stderr[-3000:]}")
+        figures: dict[str, Any] = {"target": target.name, **json.loads(measured.stdout)}
+    reference = Target(
+        "idle-websocket", target.combination, (), "bench.references.idle_websocket:app"
+    )
+    for measured in (target, reference):
+        with serve(measured, project, environment) as (base, master):
+            for _ in range(50):  # the worker as it is once it has served a little
+                http_ok(int(base.rpartition(":")[2]), "/api/v1/items/1")
+            before = worker_rss_mb(master)
+            holder = subprocess.Popen(
+                [*client, "idle", base, "--count", str(idle)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            assert holder.stdout is not None
+            assert holder.stdin is not None
+            if holder.stdout.readline().strip() != "ready":
+                sys.exit(f"{measured.name}: the idle clients did not connect")
+            time.sleep(1)
+            after = worker_rss_mb(master)
+            holder.stdin.close()
+            holder.wait(timeout=60)
+        grown = None if before is None or after is None else round(after - before, 1)
+        key = "idle_rss_mb" if measured is target else "reference_idle_rss_mb"
+        figures[key] = grown
+    figures["idle_clients"] = idle
+    log(f"feeds {target.name}: p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms; {idle} "
+        f"idle clients {figures['idle_rss_mb']} MB (a bare WebSocket app: "
+        f"{figures['reference_idle_rss_mb']} MB)")  # fmt: skip
+    return figures
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -989,6 +1048,15 @@ def print_report(summary: dict[str, Any]) -> None:
         for row in summary["invalidation"]:
             print(f"| {row['target']} | {row['invalidations']} | {row['p50_ms']} | "
                   f"{row['p99_ms']} | {row['max_ms']} |")  # fmt: skip
+    if summary.get("feeds"):
+        print(f"\n| live feed, event to a client of another server ({FEED_RATE} creates/s) "
+              "| events | p50 ms | p99 ms | max ms | the creates' answers, p99 ms | idle clients "
+              "| their RSS MB | a bare WebSocket app's |")  # fmt: skip
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for row in summary["feeds"]:
+            print(f"| {row['target']} | {row['events']} | {row['p50_ms']} | {row['p99_ms']} | "
+                  f"{row['max_ms']} | {row['create_p99_ms']} | {row['idle_clients']} | "
+                  f"{row['idle_rss_mb']} | {row['reference_idle_rss_mb']} |")  # fmt: skip
 
 
 def main() -> None:
@@ -1052,6 +1120,12 @@ def main() -> None:
                              databases[schema_of(target.combination)][1])
         for target in targets
         if target.name in INVALIDATION_TARGETS and not options.smoke
+    ]  # fmt: skip
+    summary["feeds"] = [
+        feed_figures(target, projects[target.combination],
+                     databases[schema_of(target.combination)][1], options.smoke)
+        for target in targets
+        if target.name in FEED_TARGETS
     ]  # fmt: skip
     summary["settings"] = {k: str(v) for k, v in vars(options).items()}
     summary["measurements"] = [asdict(m) for m in measurements]

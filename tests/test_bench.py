@@ -49,6 +49,11 @@ def test_a_smoke_run_measures_a_service_against_its_references(tmp_path: Path) -
     for row in measured.values():
         assert row["rps_median"] > 0, row
         assert row["errors"] == 0, row  # every response a 2xx: the scripts ask valid questions
+    [feeds] = summary["feeds"]  # sqlalchemy-default's: every event heard, idle clients held
+    assert (feeds["target"], feeds["events"], feeds["errors"]) == ("sqlalchemy-default", 20, 0)
+    assert feeds["idle_clients"] == 20
+    assert feeds["idle_rss_mb"] is not None
+    assert feeds["reference_idle_rss_mb"] is not None
     for scenario in ("read", "list", "create"):  # the service's pool, opened in the warm-up
         assert measured[("sqlalchemy-default", scenario)]["new_connections"] == 0
     compared = {(c["measured"], c["reference"]) for c in summary["comparisons"]}
