@@ -5,8 +5,9 @@
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi import Depends, HTTPException, Security, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
 from ..api.paths import V1
@@ -38,7 +39,7 @@ def unauthorized(detail: str) -> HTTPException:
 
 
 async def optional_user(
-    request: Request,
+    request: HTTPConnection,
     token: Annotated[str | None, Security(bearer)],
     key: Annotated[str | None, Security(api_key_header)],
 ) -> Principal | None:

@@ -33,6 +33,8 @@ class Rule:
     """The dependency that admits a caller, `None` for anyone."""
     answers: tuple[int, ...] = ()
     """What the dependency answers to a caller it does not admit."""
+    role: str | None = None
+    """The role it admits (and admins), if it admits one."""
 
     def __str__(self) -> str:
         return self.name
@@ -52,7 +54,10 @@ def has_role(role: Role) -> Rule:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"Only {role} users may do this")
         return user
 
-    return Rule(f"role:{role}", holder_of_the_role, (401, 403))
+    return Rule(f"role:{role}", holder_of_the_role, (401, 403), role)
+
+
+ADMINS = Rule("admin", admin_user, (401, 403), Role.ADMIN)
 
 
 @dataclass(frozen=True, slots=True)

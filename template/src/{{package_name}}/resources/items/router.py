@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response, status
 from ...api.conditional import IfMatch
 from ...api.deps import DatabaseDep, JobsDep
 from ...api.errors import error_responses
+from ...api.feeds import add_live_feed
 from ...api.fields import id_path
 from ...api.lists import ListRequest, list_parameters
 from ...api.paths import V1
@@ -131,3 +132,6 @@ async def delete_item(item_id: ItemId, database: DatabaseDep, if_match: IfMatch)
     if not deleted:
         raise _not_found(item_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+add_live_feed(router, "items")

@@ -17,6 +17,7 @@ from ...api.deps import (
     SignedInUser,
 )
 from ...api.errors import error_responses
+from ...api.feeds import add_live_feed
 from ...api.fields import id_path
 from ...api.lists import ListRequest, list_parameters
 from ...api.paths import V1
@@ -202,3 +203,6 @@ async def create_user(
     except ConflictError:
         raise ConflictError(TAKEN) from None  # the message of the unique index names the address
     return UserRead.model_validate(user, from_attributes=True)
+
+
+add_live_feed(router, "users", admins_only=True)

@@ -1,0 +1,49 @@
+"""Helpers for the tests of live feeds: an app served over a real socket (ASGI transports carry
+no WebSockets), and a client that follows a feed."""
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from websockets.asyncio.client import ClientConnection, connect
+
+from .items_api import until
+
+GUARD = 10.0
+"""How long a test waits for what should come at once."""
+
+
+@asynccontextmanager
+async def on_a_socket(app: FastAPI) -> AsyncIterator[str]:
+    """`app` (its lifespan already running) served on a loopback port: its `ws://` base URL, once
+    the app hears its feeds' channel. The socket listens before the server starts: a client may
+    connect at once."""
+    await until(lambda: app.state.runtime.feeds.channel.listening, GUARD)
+    listening = socket.create_server(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", ws="websockets-sansio")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    try:
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+        listening.close()
+
+
+@asynccontextmanager
+async def following(url: str, **options: Any) -> AsyncIterator[ClientConnection]:
+    async with connect(url, open_timeout=GUARD, **options) as feed:
+        yield feed
+
+
+async def heard(feed: ClientConnection, count: int) -> list[dict[str, Any]]:
+    """The next `count` events the feed sends."""
+    async with asyncio.timeout(GUARD):
+        return [json.loads(await feed.recv()) for _ in range(count)]
