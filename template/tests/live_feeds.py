@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from .items_api import until
 
@@ -47,3 +48,13 @@ async def heard(feed: ClientConnection, count: int) -> list[dict[str, Any]]:
     """The next `count` events the feed sends."""
     async with asyncio.timeout(GUARD):
         return [json.loads(await feed.recv()) for _ in range(count)]
+
+
+async def closed_with(feed: ClientConnection) -> int | None:
+    """The code the server closes the feed with, what it sends until then read past."""
+    try:
+        async with asyncio.timeout(GUARD):
+            while True:
+                await feed.recv()
+    except ConnectionClosed as closed:
+        return None if closed.rcvd is None else closed.rcvd.code

@@ -4,8 +4,8 @@ replica) arrives as one JSON text message, shaped as a webhook's body (see `even
 `?after=<event id>` first sends the events after that one that the outbox still keeps. Who may
 follow, and which rows' events each client hears of, is the router's read policy (its route
 class). A client too slow to take what arrives is closed with 1008 (what waits for it is bounded),
-one whose token ends with 1008 then, every one at shutdown with 1001. Messages from the client
-are read and ignored.
+one whose token ends or who would no longer be let in with 1008 then, every one at shutdown with
+1001. Messages from the client are read and ignored.
 
 An open WebSocket does not hold one of the worker's `SERVER_CONCURRENCY` requests; an event
 stream (Server-Sent Events) would, for as long as it is followed, which is why there is none."""
@@ -62,6 +62,7 @@ async def _send_messages(
     websocket: WebSocket, hub: FeedHub, follower: Follower, admitted: Admitted, after: int | None
 ) -> None:
     hearing = asyncio.create_task(_hear_the_client(websocket, follower))
+    rechecked_at = time.time() + admitted.recheck_seconds
     try:
         replayed: set[int] = set()
         if after is not None:
@@ -86,12 +87,19 @@ async def _send_messages(
             if follower.going_away:
                 await websocket.close(GOING_AWAY)
                 return
-            left = None if admitted.until is None else admitted.until - time.time()
-            if left is not None and left <= 0:
+            now = time.time()
+            if admitted.until is not None and admitted.until <= now:
                 await websocket.close(POLICY_VIOLATION, "the credentials expired")
                 return
+            if admitted.still_admitted is not None and rechecked_at <= now:
+                if not await admitted.still_admitted():
+                    await websocket.close(POLICY_VIOLATION, "the credentials no longer hold")
+                    return
+                rechecked_at = now + admitted.recheck_seconds
+            deadlines = [admitted.until, rechecked_at if admitted.still_admitted else None]
+            wake_at = min((at for at in deadlines if at is not None), default=None)
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(left):
+                async with asyncio.timeout(None if wake_at is None else wake_at - now):
                     await follower.woken()
     finally:
         hearing.cancel()

@@ -14,7 +14,7 @@ import json
 import logging
 import signal
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -76,6 +76,10 @@ class Admitted:
     """The WebSocket subprotocol to answer with: the one the client's token came in."""
     until: float | None = None
     """When its credentials end (seconds since the epoch): the feed is closed then."""
+    still_admitted: Callable[[], Awaitable[bool]] | None = None
+    """Asked every `recheck_seconds` while the feed is open: `False` (the account deactivated,
+    the sign-in ended, the role changed) closes it."""
+    recheck_seconds: float = 0.0
 
 
 class Follower:

@@ -1,17 +1,20 @@
 """Who may follow a resource's live feed (`api.feeds`), by the rule its router reads with. The
 caller is proved as for a request (`Authorization: Bearer`, `X-API-Key`) or, from a browser,
 whose WebSocket cannot send headers, by the subprotocols `["bearer", TOKEN]`: the token stays
-out of URLs and their logs. The feed closes when the access token ends."""
+out of URLs and their logs. The feed closes when the access token ends, and when the caller
+would no longer be let in (checked every `AUTH_REVOCATION_SECONDS`, a second at least)."""
 
 from fastapi import HTTPException
 from starlette.requests import HTTPConnection
 
-from ..events.feeds import Admitted, FeedEvent, Follows
+from ..db.data import DatabaseUnavailable
+from ..events.feeds import Admitted, FeedEvent, Follows, everything
 from .access import optional_user
 from .callers import Principal
 from .policies import ANYONE, OWNER, Rule
 
 BEARER = "bearer"
+MIN_RECHECK_SECONDS = 1.0
 
 
 async def admit(connection: HTTPConnection, rule: Rule) -> Admitted | None:
@@ -23,18 +26,34 @@ async def admit(connection: HTTPConnection, rule: Rule) -> Admitted | None:
     if token is None:
         scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
         token = credentials if scheme.lower() == BEARER and credentials else None
+    key = connection.headers.get("x-api-key")
     try:
-        caller = await optional_user(connection, token, connection.headers.get("x-api-key"))
+        caller = await optional_user(connection, token, key)
     except HTTPException:  # a token or key that is not valid
         return None
     if caller is None:
         return None
     if rule.role is not None and caller.role != rule.role and not caller.is_admin:
         return None
-    until = None if token is None else connection.app.state.auth.tokens.read(token).expires_at
-    if rule is OWNER and not caller.is_admin:
-        return Admitted(_owned_by(caller), subprotocol, until)
-    return Admitted(subprotocol=subprotocol, until=until)
+
+    async def still_admitted() -> bool:
+        """The caller as the database says now (as a request would see it): the same role."""
+        try:
+            again = await optional_user(connection, token, key)
+        except HTTPException:
+            return False
+        except DatabaseUnavailable:  # asked again on the next round
+            return True
+        return again is not None and again.role == caller.role
+
+    state = connection.app.state
+    return Admitted(
+        follows=_owned_by(caller) if rule is OWNER and not caller.is_admin else everything,
+        subprotocol=subprotocol,
+        until=None if token is None else state.auth.tokens.read(token).expires_at,
+        still_admitted=still_admitted,
+        recheck_seconds=max(MIN_RECHECK_SECONDS, state.settings.auth_revocation_seconds),
+    )
 
 
 def _owned_by(caller: Principal) -> Follows:
