@@ -27,6 +27,40 @@ TOMBSTONE_MS = 2000
 FAILURES = (RedisError, OSError, TimeoutError)
 
 
+async def subscribe(
+    redis: RedisClient,
+    channel: str,
+    *,
+    heard: Callable[[bytes], None],
+    subscribed: Callable[[], None],
+    lost: Callable[[Exception | None], None],
+    retry_after: float,
+) -> None:
+    """Keep `channel` subscribed until cancelled: `subscribed()` each time it is (again),
+    `heard(data)` for each message, `lost(error)` each time the subscription ends (Redis down:
+    `retry_after` seconds later it is tried again)."""
+    while True:
+        pubsub = redis.pubsub()
+        error: Exception | None = None
+        try:
+            await pubsub.subscribe(channel)
+            while True:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is None:
+                    continue
+                if message["type"] == "subscribe":
+                    subscribed()
+                elif message["type"] == "message":
+                    heard(message["data"])
+        except FAILURES as failure:
+            error = failure
+        finally:
+            lost(error)
+            with contextlib.suppress(*FAILURES):
+                await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # redis-py < 8.2
+        await asyncio.sleep(retry_after)
+
+
 class Cache:
     """Redis through redis-py, with a small in-process tier that Redis invalidates (see
     `local`); keys carry a per-service prefix. It is the runtime's response store (see
@@ -135,27 +169,23 @@ class Cache:
 
     async def _listen(self) -> None:
         """Keep the invalidation channel subscribed; while it is down, the local tier is off."""
-        while True:
-            pubsub = self._redis.pubsub()
-            try:
-                await pubsub.subscribe(self._channel)
-                while True:
-                    message = await pubsub.get_message(timeout=1.0)
-                    if message is None:
-                        continue
-                    if message["type"] == "subscribe":
-                        self._local.forget_everything()  # what was missed while unsubscribed
-                        self._local.listening = True
-                    elif message["type"] == "message":
-                        self._local.invalidate(message["data"].decode())
-            except FAILURES:
-                pass
-            finally:
-                self._local.listening = False
-                self._local.forget_everything()
-                with contextlib.suppress(*FAILURES):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # redis-py < 8.2
-            await asyncio.sleep(self._retry_after or 0.1)
+
+        def subscribed() -> None:
+            self._local.forget_everything()  # what was missed while unsubscribed
+            self._local.listening = True
+
+        def lost(_: Exception | None) -> None:
+            self._local.listening = False
+            self._local.forget_everything()
+
+        await subscribe(
+            self._redis,
+            self._channel,
+            heard=lambda data: self._local.invalidate(data.decode()),
+            subscribed=subscribed,
+            lost=lost,
+            retry_after=self._retry_after or 0.1,
+        )
 
     async def _fail_open(
         self, command: Callable[[RedisClient], Awaitable[Any]], fallback: Any

@@ -3,14 +3,13 @@
 opened again after an outage."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from ...events.feeds import in_background
 from ...settings import Settings
-from .client import FAILURES
+from .client import subscribe
 from .clients import connect
 
 logger = logging.getLogger(__name__)
@@ -40,27 +39,26 @@ class RedisChannel:
 
     async def _listen(self, hear: Callable[[str], None]) -> None:
         outage_logged = False
-        while True:
-            pubsub = self._redis.pubsub()
-            try:
-                await pubsub.subscribe(self._name)
-                while True:
-                    message = await pubsub.get_message(timeout=1.0)
-                    if message is None:
-                        continue
-                    if message["type"] == "subscribe":
-                        self.listening = True
-                        if outage_logged:
-                            logger.warning("live feeds are listening to Redis again")
-                            outage_logged = False
-                    elif message["type"] == "message":
-                        hear(message["data"].decode())
-            except FAILURES as error:
-                if not outage_logged:
-                    outage_logged = True
-                    logger.warning("live feeds cannot listen to Redis: %s", error)
-            finally:
-                self.listening = False
-                with contextlib.suppress(*FAILURES):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # redis-py < 8.2
-            await asyncio.sleep(RECONNECT_SECONDS)
+
+        def subscribed() -> None:
+            nonlocal outage_logged
+            self.listening = True
+            if outage_logged:
+                logger.warning("live feeds are listening to Redis again")
+                outage_logged = False
+
+        def lost(error: Exception | None) -> None:
+            nonlocal outage_logged
+            self.listening = False
+            if error is not None and not outage_logged:
+                outage_logged = True
+                logger.warning("live feeds cannot listen to Redis: %s", error)
+
+        await subscribe(
+            self._redis,
+            self._name,
+            heard=lambda data: hear(data.decode()),
+            subscribed=subscribed,
+            lost=lost,
+            retry_after=RECONNECT_SECONDS,
+        )
