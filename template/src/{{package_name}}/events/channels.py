@@ -14,8 +14,9 @@ from typing import Any
 
 import asyncpg
 
+from ..jobs.periodic import in_background
 from ..settings import Settings
-from .feeds import Channel, LocalChannel, in_background
+from .feeds import Channel, LocalChannel
 
 logger = logging.getLogger(__name__)
 

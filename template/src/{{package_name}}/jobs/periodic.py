@@ -1,17 +1,38 @@
-"""Work an API process does in the background while it serves: on a period (`every`), or as
-soon as asked and once more for every request made meanwhile (`Coalesced`)."""
+"""Work an API process does in the background while it serves: for as long as a block runs
+(`in_background`), on a period (`every`), or as soon as asked and once more for every request
+made meanwhile (`Coalesced`)."""
 
 import asyncio
-import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
 from ..db.data import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
+
+
+async def cancelled(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` and wait until it has ended: again and again, as on Python 3.11 a
+    cancellation that meets a timeout expiring inside a read is absorbed (`asyncio.timeout`'s
+    uncancel) and the read goes on."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.01)
+
+
+@asynccontextmanager
+async def in_background(
+    work: Callable[[], Coroutine[Any, Any, None]], name: str
+) -> AsyncIterator[None]:
+    """`work` in a task of its own while the block runs, `cancelled` when it ends."""
+    task = asyncio.create_task(work(), name=name)
+    try:
+        yield
+    finally:
+        await cancelled(task)
 
 
 @asynccontextmanager
@@ -34,13 +55,8 @@ async def every(
             except Exception:
                 logger.exception("%s failed", name)
 
-    task = asyncio.create_task(forever(), name=name)
-    try:
+    async with in_background(forever, name):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 class Coalesced:

@@ -12,6 +12,7 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from ...db.changes import Change
+from ...jobs.periodic import cancelled
 from ...settings import Settings
 from .clients import RedisClient, connect
 from .local import LocalTier
@@ -160,11 +161,8 @@ class Cache:
 
     async def close(self) -> None:
         listener, self._listener = self._listener, None
-        while listener is not None and not listener.done():
-            # Again and again: on Python 3.11 a cancellation that meets a timeout expiring inside
-            # redis-py's read is absorbed (asyncio.timeout's uncancel), and the read goes on.
-            listener.cancel()
-            await asyncio.wait({listener}, timeout=0.01)
+        if listener is not None:
+            await cancelled(listener)
         await self._redis.aclose()
 
     async def _listen(self) -> None:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
-from ...events.feeds import in_background
+from ...jobs.periodic import in_background
 from ...settings import Settings
 from .client import subscribe
 from .clients import connect
