@@ -21,6 +21,15 @@ class OutsideTransaction(RuntimeError):
     be committed before its event, and a crash between them would lose the event."""
 
 
+def event_type(entity: str, kind: EventKind) -> str:
+    """`NAME.created`, `NAME.updated` or `NAME.deleted`, NAME the table (`entity_of` reads it)."""
+    return f"{entity}.{kind}"
+
+
+def entity_of(event_type: str) -> str:
+    return event_type.rpartition(".")[0]
+
+
 def outbox_for(outbox: OutboxT | None, entity: str, kind: EventKind) -> OutboxT:
     """The unit of work's outbox, where a write's event goes; refused (before the write) in a
     unit of work without one."""

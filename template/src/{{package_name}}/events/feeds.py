@@ -14,14 +14,14 @@ import json
 import logging
 import signal
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..db.changes import Change
 from ..db.data import DatabaseUnavailable
-from ..db.events import Event, EventStore
+from ..db.events import Event, EventStore, entity_of
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,12 @@ class FeedEvent:
     text: str
 
     @classmethod
+    def of(cls, event: Event) -> "FeedEvent":
+        return cls(
+            event.id, entity_of(event.type), _owner(json.loads(event.data)), event.body().decode()
+        )
+
+    @classmethod
     def parse(cls, body: str) -> "FeedEvent | None":
         """A body as the contract shapes it (`Event.body`); `None` for one without its data, as
         a channel sends an event too long for it."""
@@ -54,9 +60,12 @@ class FeedEvent:
         data = fields.get("data")
         if data is None:
             return None
-        owner = data.get("owner_id")
-        entity = fields["type"].rpartition(".")[0]
-        return cls(int(fields["id"]), entity, owner if isinstance(owner, int) else None, body)
+        return cls(int(fields["id"]), entity_of(fields["type"]), _owner(data), body)
+
+
+def _owner(data: dict[str, object]) -> int | None:
+    owner = data.get("owner_id")
+    return owner if isinstance(owner, int) else None
 
 
 Follows = Callable[[FeedEvent], bool]
@@ -132,22 +141,6 @@ class Channel(Protocol):
         ...
 
     async def close(self) -> None: ...
-
-
-@asynccontextmanager
-async def in_background(
-    work: Callable[[], Coroutine[Any, Any, None]], name: str
-) -> AsyncIterator[None]:
-    """`work` in a task of its own while the block runs, cancelled when it ends: again and again,
-    as on Python 3.11 a cancellation that meets a timeout expiring inside a read is absorbed
-    (`asyncio.timeout`'s uncancel) and the read goes on."""
-    task = asyncio.create_task(work(), name=name)
-    try:
-        yield
-    finally:
-        while not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.01)
 
 
 class LocalChannel:
@@ -257,10 +250,8 @@ class FeedHub:
         while True:
             events = await self._store.after(after, REPLAYED_AT_ONCE)
             for event in events:
-                if event.type.rpartition(".")[0] == entity:
-                    found = FeedEvent.parse(event.body().decode())
-                    if found is not None:
-                        yield found
+                if entity_of(event.type) == entity:
+                    yield FeedEvent.of(event)
             if len(events) < REPLAYED_AT_ONCE:
                 return
             after = events[-1].id
@@ -289,18 +280,21 @@ class FeedHub:
             logger.warning("a feed message that is not an event was ignored: %.200s", body)
             return
         if event is None:
-            fetching = asyncio.create_task(self._fetch_and_hear(body), name="feeds-fetch")
+            fetching = asyncio.create_task(self._fetch_and_offer(body), name="feeds-fetch")
             self._fetching.add(fetching)
             fetching.add_done_callback(self._fetching.discard)
             return
+        self._offer(event)
+
+    def _offer(self, event: FeedEvent) -> None:
         for follower in self._followers.get(event.entity, ()):
             follower.offer(event)
 
-    async def _fetch_and_hear(self, reference: str) -> None:
+    async def _fetch_and_offer(self, reference: str) -> None:
         """An event the channel could only name: read from the outbox, if anyone here follows
         its resource's feed."""
         named = json.loads(reference)
-        if not self._followers.get(named["type"].rpartition(".")[0]):
+        if not self._followers.get(entity_of(named["type"])):
             return
         key = int(named["id"])
         try:
@@ -309,7 +303,7 @@ class FeedHub:
             logger.warning("live feeds missed event %s: %s", key, error)
             return
         if events and events[0].id == key:
-            self._hear(events[0].body().decode())
+            self._offer(FeedEvent.of(events[0]))
 
     async def _publish(self) -> None:
         while True:
