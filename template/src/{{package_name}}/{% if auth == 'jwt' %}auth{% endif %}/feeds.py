@@ -5,6 +5,7 @@ out of URLs and their logs. The feed closes when the access token ends, and when
 would no longer be let in (checked every `AUTH_REVOCATION_SECONDS`, a second at least)."""
 
 from fastapi import HTTPException
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.requests import HTTPConnection
 
 from ..db.data import DatabaseUnavailable
@@ -23,17 +24,16 @@ async def admit(connection: HTTPConnection, rule: Rule) -> Admitted | None:
     subprotocol, token = _offered(connection)
     if rule is ANYONE:
         return Admitted(subprotocol=subprotocol)
-    if token is None:
-        scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
+    if token is None:  # as `access.bearer` reads it from a request
+        authorization = connection.headers.get("authorization")
+        scheme, credentials = get_authorization_scheme_param(authorization)
         token = credentials if scheme.lower() == BEARER and credentials else None
     key = connection.headers.get("x-api-key")
     try:
         caller = await optional_user(connection, token, key)
     except HTTPException:  # a token or key that is not valid
         return None
-    if caller is None:
-        return None
-    if rule.role is not None and caller.role != rule.role and not caller.is_admin:
+    if caller is None or not rule.admits_the_role(caller):
         return None
 
     async def still_admitted() -> bool:
