@@ -23,16 +23,18 @@ from websockets.asyncio.client import connect
 WARM_UP = 20
 
 
-async def latency(writer: str, reader: str, rate: float, count: int, token: str | None) -> None:
+def feed_url(base: str) -> str:
+    return base.replace("http://", "ws://") + "/api/v1/items/events"
+
+
+async def latency(writer: str, reader: str, rate: float, count: int) -> None:
     run = uuid.uuid4().hex[:8]
     sent: dict[str, float] = {}
     heard: dict[str, float] = {}
     answered: dict[str, float] = {}
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    feed_url = reader.replace("http://", "ws://") + "/api/v1/items/events"
     async with (
-        connect(feed_url, max_queue=None) as feed,
-        httpx.AsyncClient(base_url=writer, headers=headers, timeout=30) as http,
+        connect(feed_url(reader), max_queue=None) as feed,
+        httpx.AsyncClient(base_url=writer, timeout=30) as http,
     ):
 
         async def listen() -> None:
@@ -73,10 +75,9 @@ async def latency(writer: str, reader: str, rate: float, count: int, token: str 
 
 
 async def idle(base: str, count: int) -> None:
-    feed_url = base.replace("http://", "ws://") + "/api/v1/items/events"
     async with AsyncExitStack() as feeds:
         for _ in range(count):
-            await feeds.enter_async_context(connect(feed_url, ping_interval=None))
+            await feeds.enter_async_context(connect(feed_url(base), ping_interval=None))
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.read)
 
@@ -87,11 +88,10 @@ def main() -> None:
     parser.add_argument("bases", nargs="+")
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument("--count", type=int, default=500)
-    parser.add_argument("--token")
     options = parser.parse_args()
     if options.mode == "latency":
         writer, reader = options.bases
-        asyncio.run(latency(writer, reader, options.rate, options.count, options.token))
+        asyncio.run(latency(writer, reader, options.rate, options.count))
     else:
         asyncio.run(idle(options.bases[0], options.count))
 

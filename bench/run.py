@@ -762,15 +762,22 @@ def measure(
     return _measure(target, project, database, url, round_, options)
 
 
-def _measure(
-    target: Target, project: Path, database: str, url: str, round_: int, options: argparse.Namespace
-) -> list[Measurement]:
+def service_environment(project: Path, url: str) -> dict[str, str]:
+    """What a rendered service runs with in the bench: the seeded database, a signing key, and
+    the bench's own Redis database, emptied, where the service has Redis."""
     environment = {"DATABASE_URL": url, "AUTH_SECRET_KEY": SIGNING_KEY}
     if "redis" in (project / "pyproject.toml").read_text():
         subprocess.run(
             ["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True, timeout=30
         )
         environment["REDIS_URL"] = REDIS_DB
+    return environment
+
+
+def _measure(
+    target: Target, project: Path, database: str, url: str, round_: int, options: argparse.Namespace
+) -> list[Measurement]:
+    environment = service_environment(project, url)
     results = []
     with serve(target, project, environment) as (base, master):
         headers: tuple[str, ...] = ()
@@ -875,10 +882,7 @@ def invalidation_latency(target: Target, project: Path, url: str) -> dict[str, A
     """Two workers of one service (two servers): one writes an item the other has just served
     from its in-process tier; how long until the other answers the new value. Sequential, so
     the figure is the invalidation's own path (commit, publish, delivery), not a queue."""
-    subprocess.run(
-        ["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True, timeout=30
-    )
-    environment = {"DATABASE_URL": url, "REDIS_URL": REDIS_DB}
+    environment = service_environment(project, url)
     waits: list[float] = []
     with (
         serve(target, project, environment) as (reader_base, _),
@@ -931,12 +935,7 @@ def feed_figures(target: Target, project: Path, url: str, smoke: bool) -> dict[s
     """The live feeds: how long an event takes to reach a client of another server of the same
     service (creates at FEED_RATE per second; `bench/feeds.py` is the client), and what
     IDLE_FEEDS idle clients cost a worker in memory."""
-    environment = {"DATABASE_URL": url, "AUTH_SECRET_KEY": SIGNING_KEY}
-    if "redis" in (project / "pyproject.toml").read_text():
-        subprocess.run(
-            ["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True, timeout=30
-        )
-        environment["REDIS_URL"] = REDIS_DB
+    environment = service_environment(project, url)
     client = [str(project / ".venv/bin/python"), str(Path(__file__).parent / "feeds.py")]
     events, idle = (20, 20) if smoke else (FEED_EVENTS, IDLE_FEEDS)
     with (
