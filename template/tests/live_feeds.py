@@ -44,10 +44,23 @@ async def following(url: str, **options: Any) -> AsyncIterator[ClientConnection]
         yield feed
 
 
-async def heard(feed: ClientConnection, count: int) -> list[dict[str, Any]]:
-    """The next `count` events the feed sends."""
+async def heard(feed: ClientConnection, count: int, *, after: int = 0) -> list[dict[str, Any]]:
+    """The next `count` events the feed sends after the event `after`. A feed opened without
+    `?after=` may still send an event committed just before it opened, published since: a test
+    that commits before it follows says where its own events begin."""
+    events: list[dict[str, Any]] = []
     async with asyncio.timeout(GUARD):
-        return [json.loads(await feed.recv()) for _ in range(count)]
+        while len(events) < count:
+            event = json.loads(await feed.recv())
+            if int(event["id"]) > after:
+                events.append(event)
+    return events
+
+
+async def newest_event(app: FastAPI) -> int:
+    """The id of the newest event the outbox keeps (0: none)."""
+    events = await app.state.runtime.event_store.after(0, 1_000_000)
+    return max((event.id for event in events), default=0)
 
 
 async def closed_with(feed: ClientConnection) -> int | None:
