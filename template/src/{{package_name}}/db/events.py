@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, get_args
 
 from pydantic import BaseModel
 
@@ -28,6 +28,11 @@ def event_type(entity: str, kind: EventKind) -> str:
 
 def entity_of(event_type: str) -> str:
     return event_type.rpartition(".")[0]
+
+
+def event_types(entity: str) -> list[str]:
+    """Every type an event of `entity` may have."""
+    return [event_type(entity, kind) for kind in get_args(EventKind)]
 
 
 def outbox_for(outbox: OutboxT | None, entity: str, kind: EventKind) -> OutboxT:
@@ -115,6 +120,10 @@ class EventStore(Protocol):
 
     async def after(self, key: int, limit: int) -> list[Event]:
         """The events kept after the one of `key`, oldest first."""
+        ...
+
+    async def of_entity(self, entity: str, key: int, limit: int) -> list[Event]:
+        """`entity`'s events kept after the one of `key`, oldest first (a feed's replay)."""
         ...
 
     async def any_due(self) -> bool: ...

@@ -248,10 +248,9 @@ class FeedHub:
         """The kept events of `entity` after the one of `after`, oldest first, read a page at a
         time."""
         while True:
-            events = await self._store.after(after, REPLAYED_AT_ONCE)
+            events = await self._store.of_entity(entity, after, REPLAYED_AT_ONCE)
             for event in events:
-                if entity_of(event.type) == entity:
-                    yield FeedEvent.of(event)
+                yield FeedEvent.of(event)
             if len(events) < REPLAYED_AT_ONCE:
                 return
             after = events[-1].id
