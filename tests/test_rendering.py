@@ -176,7 +176,7 @@ def test_no_module_of_the_package_imports_itself_through_others(project: Path) -
 TEMPLATE_PACKAGE = ROOT / "template" / "src" / "{{package_name}}"
 
 
-@pytest.mark.parametrize("registry", ["routers.py", "models.py", "jobs.py"])
+@pytest.mark.parametrize("registry", ["routers.py", "models.py", "jobs.py", "schedules.py"])
 def test_no_option_touches_the_teams_registries(project: Path, registry: str) -> None:
     """What an option brings registers itself elsewhere (auth's users in their own folder), so
     the lists a team edits are the same in every render and no update of an option merges

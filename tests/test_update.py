@@ -418,10 +418,10 @@ def test_users_turned_on_after_the_teams_own_migrations_are_joined_to_them(
     new_service: Callable[..., Path], template_repo: Path, tmp_path: Path
 ) -> None:
     """`add resource` numbers a team's migrations after `0002` (the team's `0003` follows
-    `events_0001`, after `items_0003`), and auth's migrations end in `users_0006` (which joins
-    `users_0005` and `events_0001`): the update writes the merge migration, so that Alembic
-    upgrades a new database and finds nothing pending. The registry lines of orders and of
-    users, added at the same place, are both kept (Copier alone reports them as a conflict)."""
+    `schedules_0001`, after `events_0001`), and auth's migrations end in `users_0007` (which
+    joins `users_0006` and `schedules_0001`): the update writes the merge migration, so that
+    Alembic upgrades a new database and finds nothing pending. The registry lines of orders and
+    of users, added at the same place, are both kept (Copier alone reports them as a conflict)."""
     service = new_service()
     added = run_asyncforge(
         "add", "resource", "orders", "item_id:ref=items", "quantity:int", "--project", str(service)
@@ -435,7 +435,7 @@ def test_users_turned_on_after_the_teams_own_migrations_are_joined_to_them(
     versions = service / "src" / "my_service" / "db" / "migrations" / "versions"
     merge = versions / "0004_join_the_template_s_migrations_and_ours.py"
     assert f"{merge.relative_to(service)}: joins" in result.stdout
-    assert 'down_revision: str | Sequence[str] | None = ("0003", "users_0006")' in merge.read_text()
+    assert 'down_revision: str | Sequence[str] | None = ("0003", "users_0007")' in merge.read_text()
     database_url = f"sqlite:///{tmp_path}/check.db"
     for command in (MIGRATE["sqlalchemy"], ["alembic", "check"]):
         project_tool(service, command, database_url)

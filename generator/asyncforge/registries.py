@@ -1,4 +1,4 @@
-"""The registries of `resources/` (`models.py`, `routers.py`, `jobs.py`): a line or two per
+"""The registries of `resources/` (`models.py`, `routers.py`, `jobs.py`, `schedules.py`): lines per
 resource, in the shape the template writes them:
 
     from .orders import router as orders          # routers.py, with `    orders.router,`
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import GeneratorError
 
-REGISTRIES = ("models.py", "routers.py", "jobs.py")
+REGISTRIES = ("models.py", "routers.py", "jobs.py", "schedules.py")
 """The files of `resources/` where each resource adds its lines (`add resource` among others):
 the team's lists, which no option touches."""
 OPTION_RESOURCES = {"users": "User"}
