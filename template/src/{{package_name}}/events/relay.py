@@ -1,22 +1,19 @@
 """The API processes' part in delivering events: after a commit that wrote events, wake the
 deliverers at once (`deliver`: in this process, or a worker's task); every
 `PENDING_SWEEP_INTERVAL_SECONDS`, wake them for what is due and was left behind (a retry whose
-time came, the lease of a deliverer that died, a broker that was down), and prune the events
-kept longer than `EVENT_RETENTION_HOURS`."""
+time came, the lease of a deliverer that died, a broker that was down). The outbox is pruned on
+a schedule (`pruning`)."""
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import timedelta
 from typing import get_args
 
 from ..db.changes import Change
-from ..db.clock import utcnow
 from ..db.events import EventKind, EventStore
 from ..jobs.periodic import every
 from ..settings import Settings
 
 EVENT_KINDS = frozenset(get_args(EventKind))
-PRUNED_AT_ONCE = 1000
 
 
 class EventRelay:
@@ -24,7 +21,6 @@ class EventRelay:
         self._store = store
         self._deliver = deliver
         self._delivering = bool(settings.webhook_urls)
-        self._kept = timedelta(hours=settings.event_retention_hours)
         self._interval = settings.pending_sweep_interval_seconds
 
     async def committed(self, changes: Sequence[Change]) -> None:
@@ -32,16 +28,12 @@ class EventRelay:
         if self._delivering and any(change.kind in EVENT_KINDS for change in changes):
             self._deliver()
 
-    async def sweep_once(self) -> int:
-        """Wake the deliverers if anything is due; prune. How many events were pruned."""
-        if self._delivering and await self._store.any_due():
+    async def sweep_once(self) -> bool:
+        """Wake the deliverers if anything is due; whether it was."""
+        due = self._delivering and await self._store.any_due()
+        if due:
             self._deliver()
-        pruned, older_than = 0, utcnow() - self._kept
-        while True:
-            deleted = await self._store.prune(older_than, PRUNED_AT_ONCE)
-            pruned += deleted
-            if deleted < PRUNED_AT_ONCE:
-                return pruned
+        return due
 
     def running(self) -> AbstractAsyncContextManager[None]:
         return every(self._interval, self.sweep_once, "event-sweep")
