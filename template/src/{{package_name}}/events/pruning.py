@@ -5,7 +5,6 @@ nothing waits to deliver go, once an hour, by one process of all those that run 
 import logging
 from datetime import datetime, timedelta
 
-from ..db.event_store import SqlEventStore
 from ..jobs.processing import JobContext
 from ..jobs.schedules import Schedule
 
@@ -16,11 +15,10 @@ PRUNED_AT_ONCE = 1000
 
 
 async def prune_events(context: JobContext, tick: datetime) -> None:
-    store = SqlEventStore(context.database)
     older_than = tick - timedelta(hours=context.settings.event_retention_hours)
     pruned = 0
     while True:
-        deleted = await store.prune(older_than, PRUNED_AT_ONCE)
+        deleted = await context.event_store.prune(older_than, PRUNED_AT_ONCE)
         pruned += deleted
         if deleted < PRUNED_AT_ONCE:
             break

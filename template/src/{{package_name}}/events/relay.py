@@ -28,12 +28,12 @@ class EventRelay:
         if self._delivering and any(change.kind in EVENT_KINDS for change in changes):
             self._deliver()
 
-    async def sweep_once(self) -> bool:
-        """Wake the deliverers if anything is due; whether it was."""
-        due = self._delivering and await self._store.any_due()
-        if due:
+    async def sweep_once(self) -> None:
+        """Wake the deliverers if anything is due."""
+        if await self._store.any_due():
             self._deliver()
-        return due
 
     def running(self) -> AbstractAsyncContextManager[None]:
-        return every(self._interval, self.sweep_once, "event-sweep")
+        """Sweep while the block runs; not at all when no webhook is configured (nothing is
+        ever due)."""
+        return every(self._interval if self._delivering else 0, self.sweep_once, "event-sweep")

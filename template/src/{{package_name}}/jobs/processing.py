@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from ..db import Database
+from ..db.events import EventStore
 from ..outbound.http import OutboundHttp
 from ..settings import Settings
 
@@ -33,6 +34,9 @@ class JobContext(Protocol):
 
     @property
     def http(self) -> OutboundHttp: ...
+
+    @property
+    def event_store(self) -> EventStore: ...
 
 
 @dataclass(slots=True)

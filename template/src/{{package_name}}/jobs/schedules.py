@@ -138,33 +138,28 @@ class Scheduler:
         names = [schedule.name for schedule in schedules]
         if len(set(names)) != len(names):
             raise ValueError(f"schedules share a name: {sorted(names)}")
-        self.schedules = list(schedules)
+        self._schedules = list(schedules)
         self._runs = runs
         self._start = start
         self._recheck = recheck_seconds
 
-    async def claim_due(self, now: datetime | None = None) -> list[tuple[str, datetime]]:
+    async def claim_due(self) -> None:
         """Claim and start each schedule's latest tick that no process holds or ran."""
-        now = now or utcnow()
-        started = []
-        for schedule in self.schedules:
+        now = utcnow()
+        for schedule in self._schedules:
             due_at = schedule.latest_tick(now)
             lease = schedule.lease.total_seconds()
             attempt = await self._runs.claim(schedule.name, due_at, lease)
-            if attempt is None:
-                continue
-            if await self._start(schedule, due_at, attempt):
-                started.append((schedule.name, due_at))
-            else:  # a broker that is down: the tick is claimed again at the next check
+            if attempt is not None and not await self._start(schedule, due_at, attempt):
+                # A broker that is down: the tick is claimed again at the next check.
                 await self._runs.retry_later(schedule.name, due_at, 0.0, "could not be queued")
-        return started
 
     def running(self) -> AbstractAsyncContextManager[None]:
         """Keep the time while the block runs."""
         return in_background(self._keep_time, "scheduler")
 
     async def _keep_time(self) -> None:
-        if not self.schedules:
+        if not self._schedules:
             return
         while True:
             try:
@@ -174,7 +169,7 @@ class Scheduler:
             except Exception:
                 logger.exception("schedules not checked")
             now = utcnow()
-            wake_at = min(schedule.next_tick(now) for schedule in self.schedules)
+            wake_at = min(schedule.next_tick(now) for schedule in self._schedules)
             if self._recheck > 0:
                 wake_at = min(wake_at, now + timedelta(seconds=self._recheck))
             await asyncio.sleep(max(0.0, (wake_at - utcnow()).total_seconds()))
