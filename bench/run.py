@@ -342,7 +342,7 @@ class Measurement:
     p99_ms: float
     errors: int
     timeouts: int
-    new_connections: int | None
+    churned_connections: int | None
     rss_mb: float | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -532,8 +532,17 @@ def _backends_query(database: str) -> str:
     return f"SELECT pid || '@' || backend_start FROM pg_stat_activity WHERE datname = '{database}'"
 
 
+@dataclass
+class Backends:
+    """The connections to a database that started while a block ran, and those still open when it
+    ended."""
+
+    started: set[str] = field(default_factory=set)
+    open_after: set[str] = field(default_factory=set)
+
+
 @contextmanager
-def connections_started(database: str) -> Iterator[set[str]]:
+def connections_started(database: str) -> Iterator[Backends]:
     """The connections to `database` that start while the block runs, seen by sampling
     pg_stat_activity every 0.1 s (one psql, one connection, to another database).
 
@@ -542,7 +551,7 @@ def connections_started(database: str) -> Iterator[set[str]]:
     then lands in the measured run. A connection that shows in the samples with a start unseen
     before the block is one the run opened; a pool that churned would show there."""
     before = set(psql("postgres", _backends_query(database)).splitlines())
-    started: set[str] = set()
+    backends = Backends()
     with tempfile.TemporaryFile("w+") as samples:
         watcher = subprocess.Popen(
             ["psql", POSTGRES, "-qAt"], stdin=subprocess.PIPE, stdout=samples, text=True
@@ -551,13 +560,26 @@ def connections_started(database: str) -> Iterator[set[str]]:
         watcher.stdin.write(f"{_backends_query(database)}\n\\watch 0.1\n")
         watcher.stdin.close()
         try:
-            yield started
+            yield backends
         finally:
             time.sleep(0.3)  # a last sample after the block
             watcher.send_signal(signal.SIGINT)  # ends the \watch; psql then meets the end of input
             watcher.wait(timeout=30)
             samples.seek(0)
-            started.update(set(samples.read().splitlines()) - before - {""})
+            backends.started.update(set(samples.read().splitlines()) - before - {""})
+            backends.open_after.update(psql("postgres", _backends_query(database)).splitlines())
+
+
+def churned_connections(database: str, sessions_before: int, backends: Backends) -> int:
+    """Connections opened during a run and not kept: a pool that grows towards its size under a
+    heavier load than its warm-up's keeps what it opens (not churn); a pool that churned, or a
+    reference that connects per request, closes them. The counter gives the full count
+    (references open hundreds of short connections, most between two samples); when no
+    connection started during the run, what it gained was reported late by the warm-up's."""
+    if not backends.started:
+        return 0
+    kept = len(backends.started & backends.open_after)
+    return max(len(backends.started) - kept, sessions_opened(database) - sessions_before - kept)
 
 
 def worker_rss_mb(master: int) -> float | None:
@@ -797,18 +819,15 @@ def _measure(
             )  # fmt: skip
             before = sessions_opened(database)
             args = make_args(uuid.uuid4().hex[:8])  # POSTs never reuse a name of the warm-up
-            with connections_started(database) as started:
+            with connections_started(database) as backends:
                 report = wrk(base, script, args, options.duration, connections, headers)
                 run_seconds = options.duration
                 while report["requests"] == 0 and run_seconds < MAX_RUN_SECONDS:
                     run_seconds *= 2  # a machine too busy to answer in time: measure longer
                     log(f"{target.name} {scenario}: no answer; measuring for {run_seconds} s")
                     report = wrk(base, script, args, run_seconds, connections, headers)
-            time.sleep(1)
-            # The counter gives the full count (references open hundreds of short connections,
-            # most between two samples); when no connection started during the run, what it
-            # gained was reported late by connections of the warm-up.
-            new_connections = sessions_opened(database) - before if started else 0
+            time.sleep(1)  # let the run's statistics reach pg_stat_database
+            churned = churned_connections(database, before, backends)
             seconds = report["duration_us"] / 1e6
             errors = sum(
                 report[f"{kind}_errors"] for kind in ("connect", "read", "write", "status")
@@ -817,13 +836,14 @@ def _measure(
                 Measurement(
                     target.name, scenario, round_, round(report["requests"] / seconds, 1),
                     report["p50_us"] / 1000, report["p99_us"] / 1000, errors, report["timeouts"],
-                    new_connections,
+                    churned,
                     worker_rss_mb(master) if scenario.endswith("create") else None,
                     report,
                 )
             )  # fmt: skip
             log(f"round {round_} {target.name} {scenario}: {results[-1].rps:,.0f} req/s, "
-                f"p99 {results[-1].p99_ms:.1f} ms, new connections {new_connections}")  # fmt: skip
+                f"p99 {results[-1].p99_ms:.1f} ms, connections churned {churned} "
+                f"({len(backends.started)} seen to start)")  # fmt: skip
     if any(scenario.endswith("create") for scenario in target.scenarios):
         psql(database, "VACUUM ANALYZE")
     return results
@@ -952,8 +972,8 @@ def feed_figures(target: Target, project: Path, url: str, smoke: bool) -> dict[s
     reference = Target(
         "idle-websocket", target.combination, (), "bench.references.idle_websocket:app"
     )
-    for measured in (target, reference):
-        with serve(measured, project, environment) as (base, master):
+    for held in (target, reference):
+        with serve(held, project, environment) as (base, master):
             for _ in range(50):  # the worker as it is once it has served a little
                 http_ok(int(base.rpartition(":")[2]), "/api/v1/items/1")
             before = worker_rss_mb(master)
@@ -964,13 +984,13 @@ def feed_figures(target: Target, project: Path, url: str, smoke: bool) -> dict[s
             assert holder.stdout is not None
             assert holder.stdin is not None
             if holder.stdout.readline().strip() != "ready":
-                sys.exit(f"{measured.name}: the idle clients did not connect")
+                sys.exit(f"{held.name}: the idle clients did not connect")
             time.sleep(1)
             after = worker_rss_mb(master)
             holder.stdin.close()
             holder.wait(timeout=60)
         grown = None if before is None or after is None else round(after - before, 1)
-        key = "idle_rss_mb" if measured is target else "reference_idle_rss_mb"
+        key = "idle_rss_mb" if held is target else "reference_idle_rss_mb"
         figures[key] = grown
     figures["idle_clients"] = idle
     log(f"feeds {target.name}: p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms; {idle} "
@@ -1006,7 +1026,7 @@ def summarise(measurements: list[Measurement], rounds: int) -> dict[str, Any]:
     for target, scenario in dict.fromkeys((m.target, m.scenario) for m in measurements):
         runs = [m for m in measurements if (m.target, m.scenario) == (target, scenario)]
         rss = [m.rss_mb for m in runs if m.rss_mb is not None]
-        conns = [m.new_connections for m in runs if m.new_connections is not None]
+        conns = [m.churned_connections for m in runs if m.churned_connections is not None]
         rows.append({
             "target": target, "scenario": scenario,
             "rps": [m.rps for m in runs], "rps_median": round(median([m.rps for m in runs]), 1),
@@ -1014,7 +1034,7 @@ def summarise(measurements: list[Measurement], rounds: int) -> dict[str, Any]:
             "p99_ms": round(median([m.p99_ms for m in runs]), 2),
             "p99_over_p50": round(max(m.tail_ratio for m in runs), 1),
             "errors": sum(m.errors for m in runs), "timeouts": sum(m.timeouts for m in runs),
-            "new_connections": max(conns) if conns else None,
+            "churned_connections": max(conns) if conns else None,
             "rss_mb": round(max(rss), 1) if rss else None,
         })  # fmt: skip
     return {"rows": rows, "comparisons": comparisons}
@@ -1023,14 +1043,14 @@ def summarise(measurements: list[Measurement], rounds: int) -> dict[str, Any]:
 def print_report(summary: dict[str, Any]) -> None:
     print(
         "\n| target | scenario | req/s (median) | p50 ms | p99 ms | p99/p50 | errors | over 2 s "
-        "| new PG conns | RSS MB |"
+        "| PG conns churned | RSS MB |"
     )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in summary["rows"]:
         print(
             f"| {row['target']} | {row['scenario']} | {row['rps_median']:,.0f} | {row['p50_ms']} | "
             f"{row['p99_ms']} | {row['p99_over_p50']} | {row['errors']} | {row['timeouts']} | "
-            f"{row['new_connections'] if row['new_connections'] is not None else '-'} | "
+            f"{row['churned_connections'] if row['churned_connections'] is not None else '-'} | "
             f"{row['rss_mb'] if row['rss_mb'] is not None else '-'} |"
         )
     print("\n| measured | reference | ratio per round | median | target | met |")

@@ -54,8 +54,8 @@ def test_a_smoke_run_measures_a_service_against_its_references(tmp_path: Path) -
     assert feeds["idle_clients"] == 20
     assert feeds["idle_rss_mb"] is not None
     assert feeds["reference_idle_rss_mb"] is not None
-    for scenario in ("read", "list", "create"):  # the service's pool, opened in the warm-up
-        assert measured[("sqlalchemy-default", scenario)]["new_connections"] == 0
+    for scenario in ("read", "list", "create"):  # the service's pool keeps what it opens
+        assert measured[("sqlalchemy-default", scenario)]["churned_connections"] == 0
     compared = {(c["measured"], c["reference"]) for c in summary["comparisons"]}
     assert ("sqlalchemy-default read", "raw-asyncpg read") in compared
     assert ("sqlalchemy-default create", "tutorial-sqlalchemy create") in compared
