@@ -7,6 +7,7 @@ one after the other: a limit checked before counting lets every attempt that arr
 first is counted past it."""
 
 import time
+from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
 
@@ -35,12 +36,15 @@ class LocalCounters:
     `capacity` are kept (the oldest go first), so a flood of addresses cannot exhaust memory.
     Nothing awaits between reading a count and writing it: one event loop counts in order."""
 
-    def __init__(self, capacity: int = 100_000) -> None:
+    def __init__(
+        self, capacity: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._windows: dict[str, tuple[int, float]] = {}
         self._capacity = capacity
+        self._clock = clock
 
     async def hit(self, key: str, window_seconds: int, *, slack: int = 1) -> Count:
-        now = time.monotonic()
+        now = self._clock()
         found = self._windows.get(key)
         if found is not None and found[1] > now:
             count, ends = found[0] + 1, found[1]
@@ -51,7 +55,8 @@ class LocalCounters:
                 del self._windows[next(iter(self._windows))]
             count, ends = 1, now + window_seconds
         self._windows[key] = (count, ends)
-        return Count(count, ends - now)
+        # (now + w) - now can come out a hair over w in floating point.
+        return Count(count, min(ends - now, window_seconds))
 
     async def take_back(self, key: str) -> None:
         found = self._windows.get(key)

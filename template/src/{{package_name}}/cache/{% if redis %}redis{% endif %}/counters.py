@@ -63,7 +63,7 @@ class RedisCounters:
             batch = self._batches[key] = _Batch(ends=now + window_seconds)
         batch.pending += 1
         if batch.pending < slack and now - batch.told_at < SYNC_SECONDS:
-            return Count(batch.shared + batch.pending, batch.ends - now)
+            return Count(batch.shared + batch.pending, min(batch.ends - now, window_seconds))
         telling, batch.pending, batch.told_at = batch.pending, 0, now
         count = await self._send(key, window_seconds, telling)
         batch.shared, batch.ends = count.events, time.monotonic() + count.seconds_left
