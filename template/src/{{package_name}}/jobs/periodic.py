@@ -1,8 +1,10 @@
 """Work an API process does in the background while it serves: for as long as a block runs
-(`in_background`), on a period (`every`), or as soon as asked and once more for every request
+(`in_background`), in rounds that each say when the next is (`in_rounds`), on a period
+(`every`), or as soon as asked and once more for every request
 made meanwhile (`Coalesced`)."""
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -32,6 +34,31 @@ async def in_background(
     try:
         yield
     finally:
+        await cancelled(task)
+
+
+@asynccontextmanager
+async def in_rounds(
+    work: Callable[[], Awaitable[float | None]], name: str, *, grace_seconds: float
+) -> AsyncIterator[None]:
+    """`work` again and again while the block runs, each round returning the seconds to wait
+    before the next (`None`: until the block ends). When the block ends, a round under way
+    finishes (for at most `grace_seconds`) before the task is cancelled: a statement cut off
+    midway leaves its connection to the garbage collector instead of the pool."""
+    stopping = asyncio.Event()
+
+    async def rounds() -> None:
+        while not stopping.is_set():
+            pause = await work()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=pause)
+
+    task = asyncio.create_task(rounds(), name=name)
+    try:
+        yield
+    finally:
+        stopping.set()
+        await asyncio.wait({task}, timeout=grace_seconds)
         await cancelled(task)
 
 

@@ -11,7 +11,6 @@ that fails is retried with backoff, `JOB_ATTEMPTS` times in all. A tick missed w
 ran is run when one starts, the latest only: missed ticks do not pile up.
 """
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -23,7 +22,7 @@ from cronsim import CronSim, CronSimError
 from ..db.clock import utcnow
 from ..db.data import DatabaseUnavailable
 from ..db.schedules import ScheduleRun, ScheduleRuns
-from .periodic import in_background
+from .periodic import in_rounds
 from .processing import JobContext, JobOutcomes, backoff_seconds
 
 logger = logging.getLogger(__name__)
@@ -134,6 +133,7 @@ class Scheduler:
         start: StartTick,
         *,
         recheck_seconds: float,
+        grace_seconds: float,
     ) -> None:
         names = [schedule.name for schedule in schedules]
         if len(set(names)) != len(names):
@@ -142,6 +142,7 @@ class Scheduler:
         self._runs = runs
         self._start = start
         self._recheck = recheck_seconds
+        self._grace = grace_seconds
 
     async def claim_due(self) -> None:
         """Claim and start each schedule's latest tick that no process holds or ran."""
@@ -155,21 +156,22 @@ class Scheduler:
                 await self._runs.retry_later(schedule.name, due_at, 0.0, "could not be queued")
 
     def running(self) -> AbstractAsyncContextManager[None]:
-        """Keep the time while the block runs."""
-        return in_background(self._keep_time, "scheduler")
+        """Keep the time while the block runs; a check under way when it ends is finished."""
+        return in_rounds(self._check, "scheduler", grace_seconds=self._grace)
 
-    async def _keep_time(self) -> None:
+    async def _check(self) -> float | None:
+        """Claim what is due; the seconds until the next tick of any schedule, or the recheck
+        (`None`: no schedule, nothing to wait for)."""
         if not self._schedules:
-            return
-        while True:
-            try:
-                await self.claim_due()
-            except DatabaseUnavailable as error:
-                logger.warning("schedules not checked: %s", error)
-            except Exception:
-                logger.exception("schedules not checked")
-            now = utcnow()
-            wake_at = min(schedule.next_tick(now) for schedule in self._schedules)
-            if self._recheck > 0:
-                wake_at = min(wake_at, now + timedelta(seconds=self._recheck))
-            await asyncio.sleep(max(0.0, (wake_at - utcnow()).total_seconds()))
+            return None
+        try:
+            await self.claim_due()
+        except DatabaseUnavailable as error:
+            logger.warning("schedules not checked: %s", error)
+        except Exception:
+            logger.exception("schedules not checked")
+        now = utcnow()
+        wake_at = min(schedule.next_tick(now) for schedule in self._schedules)
+        if self._recheck > 0:
+            wake_at = min(wake_at, now + timedelta(seconds=self._recheck))
+        return max(0.0, (wake_at - utcnow()).total_seconds())

@@ -13,7 +13,9 @@ returns the answer it got.
 """
 
 import asyncio
+import functools
 import random
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
@@ -47,6 +49,7 @@ class OutboundHttp:
             ),
             headers={"User-Agent": settings.app_name},
             follow_redirects=False,  # a redirect is the caller's to follow, to a host it trusts
+            verify=verified_tls(),
             transport=transport,
         )
 
@@ -96,6 +99,14 @@ class OutboundHttp:
         seconds = time.perf_counter() - started
         for observer in self._observers:
             observer(method, host, outcome, seconds)
+
+
+@functools.cache
+def verified_tls() -> ssl.SSLContext:
+    """httpx's own default (its CA bundle, or `SSL_CERT_FILE` / `SSL_CERT_DIR`), made once per
+    process: loading the bundle takes tens of milliseconds, which every client made would pay
+    again (the tests start an app, and so a client, per test)."""
+    return httpx.create_ssl_context()
 
 
 def _worth_again(method: str, error: httpx.TransportError) -> bool:
