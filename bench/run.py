@@ -544,7 +544,8 @@ class Backends:
 @contextmanager
 def connections_started(database: str) -> Iterator[Backends]:
     """The connections to `database` that start while the block runs, seen by sampling
-    pg_stat_activity every 0.1 s (one psql, one connection, to another database).
+    pg_stat_activity every 0.1 s (one psql, one connection, to another database), and those open
+    once it has ended (which of them a pool kept).
 
     `pg_stat_database.sessions` counts a connection when its backend next flushes its statistics,
     which a busy machine can put off by seconds: a pool connection opened at the end of a warm-up
