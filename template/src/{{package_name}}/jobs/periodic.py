@@ -1,7 +1,6 @@
 """Work an API process does in the background while it serves: for as long as a block runs
 (`in_background`), in rounds that each say when the next is (`in_rounds`), on a period
-(`every`), or as soon as asked and once more for every request
-made meanwhile (`Coalesced`)."""
+(`every`), or as soon as asked and once more for every request made meanwhile (`Coalesced`)."""
 
 import asyncio
 import contextlib
